@@ -1,0 +1,133 @@
+"""One typed configuration object: shipped defaults, overridden by ``config/pipeline.yaml``.
+
+The defaults live in ``pipeline/defaults/pipeline.yaml`` (documented there, key by key). A
+workspace file only needs the keys it changes. Unknown keys and bad values are errors, never
+silently replaced by defaults: a mis-set pipeline produces a wrong study, not a warning.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+CONFIG_FILE = "pipeline.yaml"
+ROLES = ("interviewer", "respondent")
+
+
+class ConfigError(Exception):
+    """The configuration file cannot be read or is not valid."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IngestOptions(_Strict):
+    extensions: tuple[str, ...]
+    stable_seconds: float = Field(ge=0)
+    max_wait_seconds: float = Field(ge=0)
+
+    @field_validator("extensions")
+    @classmethod
+    def _lower(cls, value):
+        return tuple(e.lower().lstrip(".") for e in value)
+
+
+class ChannelMap(_Strict):
+    left: str
+    right: str
+
+
+class TranscribeOptions(_Strict):
+    model: str
+    device: Literal["cpu", "cuda"]
+    compute_type: str
+    cpu_threads: int = Field(ge=0)
+    language: str | None
+    beam_size: int = Field(ge=1)
+    vad_filter: bool
+    vad_min_silence_ms: int = Field(ge=0)
+    vad_speech_pad_ms: int = Field(ge=0)
+    channels: ChannelMap | Literal["auto"]
+    utterance_gap: float = Field(gt=0)
+
+
+class RunOptions(_Strict):
+    workers: int = Field(ge=0)
+
+
+class Config(_Strict):
+    ingest: IngestOptions
+    transcribe: TranscribeOptions
+    run: RunOptions
+
+    def digest(self) -> str:
+        """SHA-256 of the resolved configuration: stored with every stage output."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def workers(self) -> int:
+        if self.run.workers:
+            return self.run.workers
+        # Whisper decoding scales well to two threads per worker; more workers beat more threads.
+        return max(1, (os.cpu_count() or 1) // 2)
+
+    def cpu_threads(self) -> int:
+        if self.transcribe.cpu_threads:
+            return self.transcribe.cpu_threads
+        return max(1, (os.cpu_count() or 1) // self.workers())
+
+
+def default_text() -> str:
+    """The shipped, commented default configuration file."""
+    return resources.files("pipeline").joinpath("defaults", CONFIG_FILE).read_text()
+
+
+def _merge(base: dict, override: dict, where: str = "") -> dict:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if key not in merged:
+            raise ConfigError(f"unknown setting '{where}{key}'")
+        if isinstance(merged[key], dict) and isinstance(value, dict):
+            merged[key] = _merge(merged[key], value, f"{where}{key}.")
+        else:
+            merged[key] = value
+    return merged
+
+
+def load(config_dir: Path | None = None, overrides: dict | None = None) -> Config:
+    """Load defaults, then ``config_dir/pipeline.yaml`` if present, then ``overrides``."""
+    data = yaml.safe_load(default_text())
+    sources = []
+    if config_dir is not None:
+        path = Path(config_dir) / CONFIG_FILE
+        if path.exists():
+            try:
+                user = yaml.safe_load(path.read_text()) or {}
+            except yaml.YAMLError as e:
+                raise ConfigError(f"{path} is not valid YAML: {e}") from e
+            if not isinstance(user, dict):
+                raise ConfigError(f"{path} must be a mapping of settings")
+            sources.append((str(path), user))
+    if overrides:
+        sources.append(("overrides", overrides))
+    for name, user in sources:
+        try:
+            data = _merge(data, user)
+        except ConfigError as e:
+            raise ConfigError(f"{name}: {e}") from None
+    try:
+        return Config.model_validate(data)
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()
+        )
+        raise ConfigError(f"invalid configuration: {problems}") from None

@@ -1,0 +1,379 @@
+"""The coordinator: finds work, runs the stages, and is the only writer of the store and vault.
+
+Stages are plain functions from inputs to results (:func:`transcribe_recording` here), so they can
+run in this process, in a process pool (each worker loading its model once) or, later, on a
+distributed engine. Each stage result is written in one transaction per database, vault first: a
+kill at any moment leaves either the old state or the new one, and the next run picks up what is
+still pending.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import multiprocessing
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Callable
+
+from . import audio as audio_mod
+from . import ingest, models
+from .config import Config
+from .store import DONE, FAILED, PENDING, Store
+from .transcribe import Transcript, transcribe
+from .vault import Vault
+from .workspace import Workspace
+
+log = logging.getLogger(__name__)
+LOCK_FILE = ".interviews.lock"
+# A recording whose processing was cut short this many times (a crash or kill each time) fails.
+MAX_ATTEMPTS = 3
+
+
+class RunError(Exception):
+    """The run cannot go on (not a problem with one recording)."""
+
+
+@dataclass
+class WorkItem:
+    """Everything a worker needs to transcribe one recording; picklable."""
+
+    interview_id: str
+    sha256: str
+    path: Path
+    config: Config
+    root: Path
+
+
+@dataclass
+class StageOutcome:
+    interview_id: str
+    transcript: Transcript | None = None
+    audio: dict = field(default_factory=dict)
+    model_sha256: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class RunSummary:
+    found: int = 0
+    new: int = 0
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
+    """(file, interview id it duplicates)"""
+    waiting: list[str] = field(default_factory=list)
+    """Files still being copied when the run gave up waiting."""
+    processed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    """(interview id, reason)"""
+    audio_seconds: float = 0.0
+    seconds: float = 0.0
+
+
+def package_version() -> str:
+    try:
+        return version("interview-pipeline")
+    except Exception:  # running from a source tree that was never installed
+        return "unknown"
+
+
+# -- the transcription stage, as run by a worker ---------------------------------------------
+
+
+def transcribe_recording(item: WorkItem, on_progress: Callable[[float], None] | None = None):
+    """Read, verify, decode and transcribe one recording. Never raises for a bad file."""
+    opts = item.config.transcribe
+    try:
+        data = item.path.read_bytes()
+    except OSError as e:
+        return StageOutcome(item.interview_id, error=f"cannot read {item.path.name}: {e.strerror}")
+    if hashlib.sha256(data).hexdigest() != item.sha256:
+        return StageOutcome(
+            item.interview_id,
+            error=f"{item.path.name} changed after it was registered; it will be picked up "
+            "again as a new recording",
+        )
+    try:
+        decoded = audio_mod.decode(data)
+    except audio_mod.AudioError as e:
+        return StageOutcome(item.interview_id, error=str(e))
+    model = models.load(
+        opts.model, opts.device, opts.compute_type, item.config.cpu_threads(), item.root
+    )
+    try:
+        transcript = transcribe(decoded, model, opts, opts.model, on_progress)
+    except Exception as e:  # one recording must never stop the others
+        log.exception("transcription of %s failed", item.path.name)
+        return StageOutcome(item.interview_id, error=f"transcription failed: {e!r}")
+    info = decoded.info
+    return StageOutcome(
+        item.interview_id,
+        transcript=transcript,
+        audio={
+            "codec": info.codec,
+            "channels": info.channels,
+            "sample_rate": info.sample_rate,
+            "duration": round(decoded.duration, 3),
+        },
+        model_sha256=models.checksum(models.resolve(opts.model, item.root)),
+    )
+
+
+def _init_worker(config: Config, root: Path) -> None:
+    opts = config.transcribe
+    models.load(opts.model, opts.device, opts.compute_type, config.cpu_threads(), root)
+
+
+# -- the coordinator ---------------------------------------------------------------------------
+
+
+@contextmanager
+def workspace_lock(ws: Workspace):
+    """One coordinator per workspace: two would both think they are the only writer."""
+    with open(ws.root / LOCK_FILE, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunError(
+                f"another 'interviews run' or 'watch' is already working on {ws.root}; "
+                "wait for it to finish or stop it"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+class Coordinator:
+    def __init__(self, ws: Workspace, config: Config, progress=None):
+        self.ws = ws
+        self.config = config
+        self.config_sha256 = config.digest()
+        self.store = Store(ws.store_path)
+        self.vault = Vault(ws.vault_path)
+        self.progress = progress
+
+    def close(self) -> None:
+        self.store.close()
+        self.vault.close()
+
+    # discovery --------------------------------------------------------------------------------
+
+    def discover(self, summary: RunSummary, wait: bool) -> None:
+        """Register every stable recording in the drop folder; wait for ones still copying."""
+        opts = self.config.ingest
+        deadline = time.monotonic() + (opts.max_wait_seconds if wait else 0)
+        announced: set[str] = set()
+        while True:
+            found = ingest.scan(self.ws.recordings, opts.extensions)
+            unstable = [f for f in found if not f.stable(opts.stable_seconds)]
+            for f in found:
+                if f not in unstable:
+                    self._register(f, summary)
+            if not unstable or time.monotonic() >= deadline:
+                summary.found = len(found)
+                summary.waiting = [f.name for f in unstable]
+                return
+            for f in unstable:
+                if f.name not in announced:
+                    log.info("waiting for %s to finish copying", f.name)
+                    announced.add(f.name)
+            time.sleep(min(opts.stable_seconds / 2, 1.0) or 0.1)
+
+    def _register(self, f: ingest.Found, summary: RunSummary) -> None:
+        if self.store.known_source(f.name, f.size, f.mtime_ns):
+            self._refresh_sidecar(f)
+            return
+        sha = ingest.sha256_file(f.path)
+        if not f.unchanged():
+            return  # written to while hashing; the next scan will see it settle
+        iid = ingest.interview_id(sha)
+        if self.store.has_recording(sha):
+            self.store.add_source(f.name, sha, f.size, f.mtime_ns)
+            known = self.store.interview(iid)
+            if known["source_file"] != f.name:
+                log.info("%s is the same recording as %s (%s)", f.name, known["source_file"], iid)
+                summary.duplicates.append((f.name, iid))
+            return
+        error = None
+        try:
+            side = ingest.read_sidecar(f.path)
+        except ingest.SidecarError as e:
+            side, error = ingest.Sidecar({}, None, None), str(e)
+        facts = {}
+        if error is None:
+            try:
+                info = audio_mod.probe(f.path)
+                facts = {
+                    "codec": info.codec,
+                    "channels": info.channels,
+                    "sample_rate": info.sample_rate,
+                    "duration": info.declared_duration,
+                }
+            except audio_mod.AudioError as e:
+                error = str(e)
+        self.store.add_recording(
+            sha256=sha,
+            interview_id=iid,
+            path=f.name,
+            size=f.size,
+            mtime_ns=f.mtime_ns,
+            metadata=side.metadata,
+            respondent_id=side.respondent_id,
+            sidecar_sha256=side.sha256,
+            audio=facts,
+            error=error,
+        )
+        summary.new += 1
+        if error:
+            log.warning("%s failed: %s", f.name, error)
+            summary.failed.append((iid, error))
+
+    def _refresh_sidecar(self, f: ingest.Found) -> None:
+        """Pick up an edited sidecar; one that was invalid and is now fixed re-queues its job."""
+        sha = self.store.known_source(f.name, f.size, f.mtime_ns)
+        iid = ingest.interview_id(sha)
+        interview = self.store.interview(iid)
+        if interview["source_file"] != f.name:
+            return  # metadata comes from the first file name's sidecar
+        sidecar = ingest.sidecar_path(f.path)
+        current = ingest.sha256_file(sidecar) if sidecar.exists() else None
+        if current == interview["sidecar_sha256"]:
+            return
+        job = self.store.job(iid)
+        try:
+            side = ingest.read_sidecar(f.path)
+        except ingest.SidecarError as e:
+            if job.status != FAILED:
+                log.warning("%s: %s (the previous metadata is kept)", f.name, e)
+            return
+        self.store.update_sidecar(iid, side.metadata, side.respondent_id, side.sha256)
+        log.info("%s: metadata updated from its sidecar", f.name)
+        if job.status == FAILED and (job.error or "").startswith("sidecar"):
+            self.store.retry(iid)
+
+    # processing -------------------------------------------------------------------------------
+
+    def _item(self, job) -> WorkItem | None:
+        for row in self.store.db["sources"].rows_where("sha256 = ?", [job.sha256]):
+            path = self.ws.recordings / row["path"]
+            if path.exists():
+                return WorkItem(job.interview_id, job.sha256, path, self.config, self.ws.root)
+        return None
+
+    def _record(self, outcome: StageOutcome, summary: RunSummary) -> None:
+        iid = outcome.interview_id
+        if outcome.error:
+            self.store.fail(iid, "transcribe", outcome.error)
+            summary.failed.append((iid, outcome.error))
+            log.warning("%s failed: %s", iid, outcome.error)
+            return
+        t = outcome.transcript
+        interview = self.store.interview(iid)
+        self.vault.save_transcript(iid, interview["sha256"], t, self.config_sha256)
+        self.store.complete_stage(
+            iid,
+            stage="transcribe",
+            status=DONE,
+            audio=outcome.audio,
+            provenance={
+                "model": t.model,
+                "model_sha256": outcome.model_sha256,
+                "engine": t.engine,
+                "package_version": package_version(),
+                "config_sha256": self.config_sha256,
+                "options": t.options,
+                "seconds": round(t.seconds, 3),
+                "audio_duration": t.duration,
+            },
+        )
+        summary.processed.append(iid)
+        summary.audio_seconds += t.duration
+
+    def process(self, summary: RunSummary) -> None:
+        items = []
+        for job in self.store.jobs(PENDING):
+            item = self._item(job)
+            reason = None
+            if item is None:
+                reason = "the recording is no longer in recordings/; put it back and retry"
+            elif job.attempts >= MAX_ATTEMPTS:
+                reason = (
+                    f"processing was cut short {job.attempts} times (killed, out of memory or a "
+                    "crash in the decoder); 'interviews retry' tries again"
+                )
+            if reason:
+                self.store.fail(job.interview_id, "transcribe", reason)
+                summary.failed.append((job.interview_id, reason))
+            else:
+                items.append((item, job.duration or 0.0))
+        if not items:
+            return
+        workers = min(self.config.workers(), len(items))
+        done = 0.0
+        if self.progress:
+            self.progress.begin(sum(d for _, d in items), len(items))
+
+        def finished(outcome: StageOutcome, duration: float) -> None:
+            nonlocal done
+            self._record(outcome, summary)
+            done += duration
+            if self.progress:
+                self.progress.recording_done(done)
+
+        if workers == 1:
+            # One worker: stay in this process (no start-up cost) and report progress by segment.
+            for item, duration in items:
+                self.store.start_attempt(item.interview_id)
+                report = None
+                if self.progress:
+                    report = lambda t, base=done, d=duration: self.progress.advance_to(  # noqa: E731
+                        base + min(t, d)
+                    )
+                finished(transcribe_recording(item, report), duration)
+            return
+        # spawn, not fork: the parent's ONNX Runtime and CTranslate2 threads do not survive a fork.
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            workers, mp_context=ctx, initializer=_init_worker, initargs=(self.config, self.ws.root)
+        ) as pool:
+            queue, in_flight = list(items), {}
+            try:
+                while queue or in_flight:
+                    # Submit only as many as can run, so attempts count only what really started.
+                    while queue and len(in_flight) < workers:
+                        item, duration = queue.pop(0)
+                        self.store.start_attempt(item.interview_id)
+                        in_flight[pool.submit(transcribe_recording, item)] = duration
+                    ready, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for future in ready:
+                        finished(future.result(), in_flight.pop(future))
+            except BrokenProcessPool:
+                raise RunError(
+                    "a worker process died (out of memory, or a file that crashes the decoder); "
+                    "finished recordings are saved: run again to continue"
+                ) from None
+
+    def run(self, wait: bool = True) -> RunSummary:
+        started = time.perf_counter()
+        summary = RunSummary()
+        self.discover(summary, wait)
+        self.process(summary)
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+
+def run(ws: Workspace, config: Config | None = None, progress=None, wait: bool = True) -> RunSummary:
+    """Process every pending recording in the workspace, then return a summary."""
+    config = config or ws.load_config()
+    with workspace_lock(ws):
+        coordinator = Coordinator(ws, config, progress)
+        try:
+            return coordinator.run(wait)
+        finally:
+            coordinator.close()

@@ -1,0 +1,325 @@
+"""The analyst store, ``store.db``: recordings, interviews and their metadata, job state, provenance.
+
+It never holds identifiable transcript text (that lives in :mod:`pipeline.vault`). The schema is
+created and upgraded by the numbered migrations below; ``docs/schema.md`` describes each table.
+Only the coordinating process writes here, one transaction per stage result.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+PENDING, FAILED, DONE = "pending", "failed", "done"
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    db["recordings"].create(
+        {
+            "sha256": str,
+            "interview_id": str,
+            "size": int,
+            "codec": str,
+            "channels": int,
+            "sample_rate": int,
+            "duration": float,
+            "first_seen": str,
+        },
+        pk="sha256",
+    )
+    db["recordings"].create_index(["interview_id"], unique=True)
+    db["sources"].create(
+        {"path": str, "sha256": str, "size": int, "mtime_ns": int, "seen": str},
+        pk="path",
+        foreign_keys=[("sha256", "recordings", "sha256")],
+    )
+    db["interviews"].create(
+        {
+            "id": str,
+            "sha256": str,
+            "source_file": str,
+            "respondent_id": str,
+            "metadata": str,
+            "sidecar_sha256": str,
+            "created": str,
+            "updated": str,
+        },
+        pk="id",
+        foreign_keys=[("sha256", "recordings", "sha256")],
+    )
+    db["jobs"].create(
+        {
+            "interview_id": str,
+            "status": str,
+            "stage": str,
+            "error": str,
+            "attempts": int,
+            "updated": str,
+        },
+        pk="interview_id",
+        foreign_keys=[("interview_id", "interviews", "id")],
+        defaults={"attempts": 0},
+    )
+    db["provenance"].create(
+        {
+            "id": int,
+            "interview_id": str,
+            "stage": str,
+            "model": str,
+            "model_sha256": str,
+            "engine": str,
+            "package_version": str,
+            "config_sha256": str,
+            "options": str,
+            "seconds": float,
+            "audio_duration": float,
+            "created": str,
+        },
+        pk="id",
+        foreign_keys=[("interview_id", "interviews", "id")],
+    )
+    db["provenance"].create_index(["interview_id", "stage"])
+
+
+MIGRATIONS = [_m001_initial]
+
+
+class StoreError(Exception):
+    """The store cannot be opened or a record is missing."""
+
+
+@dataclass
+class Job:
+    interview_id: str
+    sha256: str
+    source_file: str
+    status: str
+    error: str | None
+    duration: float | None
+    attempts: int
+
+
+class Store:
+    """Owns ``store.db``. Every other module goes through these methods."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            self.db = sqlite_utils.Database(self.path)
+            self.db.conn.execute("PRAGMA foreign_keys=ON")
+            self.db.enable_wal()
+            self._migrate()
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path} is not a usable store: {e}") from e
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _migrate(self) -> None:
+        if not self.db["migrations"].exists():
+            self.db["migrations"].create({"version": int, "name": str, "applied": str}, pk="version")
+        done = {row["version"] for row in self.db["migrations"].rows}
+        for version, migration in enumerate(MIGRATIONS, start=1):
+            if version in done:
+                continue
+            with self.db.atomic():
+                migration(self.db)
+                self.db["migrations"].insert(
+                    {"version": version, "name": migration.__name__.lstrip("_"), "applied": now()}
+                )
+
+    @property
+    def schema_version(self) -> int:
+        return max((r["version"] for r in self.db["migrations"].rows), default=0)
+
+    # -- ingest -------------------------------------------------------------------------------
+
+    def known_source(self, path: str, size: int, mtime_ns: int) -> str | None:
+        """The content hash recorded for this exact file (path, size, mtime), if any."""
+        rows = list(
+            self.db.query(
+                "select sha256 from sources where path = ? and size = ? and mtime_ns = ?",
+                [path, size, mtime_ns],
+            )
+        )
+        return rows[0]["sha256"] if rows else None
+
+    def has_recording(self, sha256: str) -> bool:
+        return bool(self.db.execute("select 1 from recordings where sha256 = ?", [sha256]).fetchone())
+
+    def add_recording(
+        self,
+        *,
+        sha256: str,
+        interview_id: str,
+        path: str,
+        size: int,
+        mtime_ns: int,
+        metadata: dict | None,
+        respondent_id: str | None,
+        sidecar_sha256: str | None,
+        audio: dict,
+        error: str | None,
+    ) -> None:
+        """Register a new recording, its interview and its job, in one transaction."""
+        stamp = now()
+        with self.db.atomic():
+            self.db["recordings"].insert(
+                {
+                    "sha256": sha256,
+                    "interview_id": interview_id,
+                    "size": size,
+                    "first_seen": stamp,
+                    **audio,
+                }
+            )
+            self._upsert_source(path, sha256, size, mtime_ns, stamp)
+            self.db["interviews"].insert(
+                {
+                    "id": interview_id,
+                    "sha256": sha256,
+                    "source_file": path,
+                    "respondent_id": respondent_id,
+                    "metadata": json.dumps(metadata or {}, sort_keys=True),
+                    "sidecar_sha256": sidecar_sha256,
+                    "created": stamp,
+                    "updated": stamp,
+                }
+            )
+            self.db["jobs"].insert(
+                {
+                    "interview_id": interview_id,
+                    "status": FAILED if error else PENDING,
+                    "stage": "ingest" if error else None,
+                    "error": error,
+                    "attempts": 0,
+                    "updated": stamp,
+                }
+            )
+
+    def add_source(self, path: str, sha256: str, size: int, mtime_ns: int) -> None:
+        """Another file name for content already known (a copy or a rename)."""
+        with self.db.atomic():
+            self._upsert_source(path, sha256, size, mtime_ns, now())
+
+    def _upsert_source(self, path, sha256, size, mtime_ns, stamp) -> None:
+        self.db["sources"].upsert(
+            {"path": path, "sha256": sha256, "size": size, "mtime_ns": mtime_ns, "seen": stamp},
+            pk="path",
+        )
+
+    def update_sidecar(
+        self,
+        interview_id: str,
+        metadata: dict,
+        respondent_id: str | None,
+        sidecar_sha256: str | None,
+    ) -> None:
+        with self.db.atomic():
+            self.db["interviews"].update(
+                interview_id,
+                {
+                    "metadata": json.dumps(metadata, sort_keys=True),
+                    "respondent_id": respondent_id,
+                    "sidecar_sha256": sidecar_sha256,
+                    "updated": now(),
+                },
+            )
+
+    # -- jobs ---------------------------------------------------------------------------------
+
+    def jobs(self, status: str | None = None) -> list[Job]:
+        sql = """
+            select j.interview_id, i.sha256, i.source_file, j.status, j.error, r.duration,
+                j.attempts
+            from jobs j join interviews i on i.id = j.interview_id
+            join recordings r on r.sha256 = i.sha256
+        """
+        params: list = []
+        if status:
+            sql += " where j.status = ?"
+            params.append(status)
+        sql += " order by i.created, i.id"
+        return [Job(**row) for row in self.db.query(sql, params)]
+
+    def job(self, interview_id: str) -> Job:
+        for job in self.jobs():
+            if job.interview_id == interview_id:
+                return job
+        raise StoreError(f"no interview with id {interview_id}")
+
+    def interview(self, interview_id: str) -> dict:
+        try:
+            row = self.db["interviews"].get(interview_id)
+        except sqlite_utils.db.NotFoundError:
+            raise StoreError(f"no interview with id {interview_id}") from None
+        row["metadata"] = json.loads(row["metadata"] or "{}")
+        return row
+
+    def interviews(self) -> list[dict]:
+        rows = list(self.db.query("select id from interviews order by created, id"))
+        return [self.interview(r["id"]) for r in rows]
+
+    def fail(self, interview_id: str, stage: str, error: str) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "update jobs set status = ?, stage = ?, error = ?, updated = ? "
+                "where interview_id = ?",
+                [FAILED, stage, error, now(), interview_id],
+            )
+
+    def retry(self, interview_id: str) -> None:
+        self.job(interview_id)
+        with self.db.atomic():
+            self.db.execute(
+                "update jobs set status = ?, stage = null, error = null, attempts = 0, "
+                "updated = ? where interview_id = ?",
+                [PENDING, now(), interview_id],
+            )
+
+    def start_attempt(self, interview_id: str) -> None:
+        """Count an attempt before it starts, so a recording that kills its process is noticed."""
+        with self.db.atomic():
+            self.db.execute(
+                "update jobs set attempts = attempts + 1, updated = ? where interview_id = ?",
+                [now(), interview_id],
+            )
+
+    def complete_stage(
+        self,
+        interview_id: str,
+        *,
+        stage: str,
+        status: str,
+        audio: dict,
+        provenance: dict,
+    ) -> None:
+        """Record a finished stage: audio facts, provenance and the new job state, atomically."""
+        stamp = now()
+        with self.db.atomic():
+            sha = self.interview(interview_id)["sha256"]
+            self.db["recordings"].update(sha, audio)
+            self.db["provenance"].insert(
+                {"interview_id": interview_id, "stage": stage, "created": stamp, **provenance}
+            )
+            self.db.execute(
+                "update jobs set status = ?, stage = ?, error = null, updated = ? "
+                "where interview_id = ?",
+                [status, stage, stamp, interview_id],
+            )
+
+    def provenance(self, interview_id: str) -> list[dict]:
+        return list(
+            self.db.query(
+                "select * from provenance where interview_id = ? order by id", [interview_id]
+            )
+        )

@@ -1,0 +1,177 @@
+"""Transcription stage: decoded audio in, speaker-attributed utterances with word timings out.
+
+Stereo telephone recordings carry one party per channel, so each channel is transcribed on its own
+and labelled with its role. Whisper's *segments* on a sparse channel can stretch across the other
+party's turns, so utterances are rebuilt from *word* timestamps: a new utterance starts wherever the
+speaker pauses for longer than ``utterance_gap``, and each covers only that speaker's speech.
+Mono recordings are labelled ``unknown``.
+
+This module touches no database: it returns a :class:`Transcript` for the coordinator to store.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import faster_whisper
+from faster_whisper import WhisperModel
+from faster_whisper.transcribe import restore_speech_timestamps
+from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
+
+from .audio import SAMPLE_RATE, Audio
+from .config import TranscribeOptions
+
+UNKNOWN = "unknown"
+
+
+@dataclass
+class Word:
+    start: float
+    end: float
+    text: str
+    """The word as Whisper wrote it, with its leading space."""
+    probability: float
+
+
+@dataclass
+class Utterance:
+    speaker: str
+    """``interviewer``, ``respondent`` (or another configured role), or ``unknown`` for mono."""
+    channel: int | None
+    """0 = left, 1 = right; ``None`` for mono recordings."""
+    start: float
+    end: float
+    text: str
+    words: list[Word] = field(default_factory=list)
+
+
+@dataclass
+class Transcript:
+    utterances: list[Utterance]
+    """In the order they were spoken."""
+    duration: float
+    """Audio length in seconds."""
+    speech_duration: float
+    """Seconds of audio left after voice activity detection, summed over channels."""
+    language: str
+    options: dict
+    """The decoding options used, echoed back for provenance."""
+    model: str
+    seconds: float
+    """Wall-clock seconds spent in this stage."""
+    engine: str = f"faster-whisper {faster_whisper.__version__}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def channel_roles(audio: Audio, opts: TranscribeOptions) -> list[tuple[int | None, str]]:
+    if not audio.stereo:
+        return [(None, UNKNOWN)]
+    if opts.channels == "auto":
+        return [(0, "speaker_1"), (1, "speaker_2")]
+    return [(0, opts.channels.left), (1, opts.channels.right)]
+
+
+def _vad_options(opts: TranscribeOptions) -> VadOptions:
+    return VadOptions(
+        min_silence_duration_ms=opts.vad_min_silence_ms, speech_pad_ms=opts.vad_speech_pad_ms
+    )
+
+
+def split_words(words: list[Word], gap: float) -> list[list[Word]]:
+    """Group words into runs separated by pauses longer than ``gap`` seconds."""
+    runs: list[list[Word]] = []
+    for word in words:
+        if runs and word.start - runs[-1][-1].end <= gap:
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+    return runs
+
+
+def _utterance(run: list[Word], speaker: str, channel: int | None) -> Utterance:
+    text = "".join(w.text for w in run).strip()
+    return Utterance(speaker, channel, run[0].start, run[-1].end, text, run)
+
+
+def transcribe_channel(
+    model: WhisperModel,
+    samples,
+    opts: TranscribeOptions,
+    on_progress: Callable[[float], None] | None = None,
+) -> tuple[list[Word], float, str]:
+    """Words of one channel in original time, the seconds of speech found, and the language."""
+    chunks = None
+    if opts.vad_filter:
+        # Voice activity detection is done here rather than inside faster-whisper so that the
+        # speech duration is known; the calls are the ones faster-whisper makes itself.
+        chunks = get_speech_timestamps(samples, _vad_options(opts))
+        if not chunks:
+            return [], 0.0, opts.language or ""
+        samples = collect_chunks(samples, chunks)[0][0]
+    speech = len(samples) / SAMPLE_RATE
+    segments, info = model.transcribe(
+        samples,
+        language=opts.language,
+        beam_size=opts.beam_size,
+        word_timestamps=True,
+        vad_filter=False,
+    )
+    if chunks:
+        segments = restore_speech_timestamps(segments, chunks, SAMPLE_RATE)
+    words: list[Word] = []
+    for segment in segments:
+        for w in segment.words or []:
+            words.append(Word(float(w.start), float(w.end), w.word, float(w.probability)))
+        if on_progress:
+            on_progress(segment.end)
+    return words, speech, info.language
+
+
+def transcribe(
+    audio: Audio,
+    model: WhisperModel,
+    opts: TranscribeOptions,
+    model_name: str,
+    on_progress: Callable[[float], None] | None = None,
+) -> Transcript:
+    """Transcribe every channel and merge the utterances in time order."""
+    started = time.perf_counter()
+    roles = channel_roles(audio, opts)
+    utterances: list[Utterance] = []
+    speech_total = 0.0
+    language = opts.language or ""
+    for i, ((channel, speaker), samples) in enumerate(zip(roles, audio.channels)):
+        report = None
+        if on_progress:
+            # Progress in audio seconds of the whole recording, channels taking equal shares.
+            share = audio.duration / len(roles)
+            report = lambda t, i=i: on_progress(share * i + t / len(roles))  # noqa: E731
+        words, speech, language = transcribe_channel(model, samples, opts, report)
+        speech_total += speech
+        utterances.extend(
+            _utterance(run, speaker, channel) for run in split_words(words, opts.utterance_gap)
+        )
+    utterances.sort(key=lambda u: (u.start, u.channel or 0))
+    options = {
+        "language": opts.language,
+        "beam_size": opts.beam_size,
+        "word_timestamps": True,
+        "vad_filter": opts.vad_filter,
+        "vad_min_silence_ms": opts.vad_min_silence_ms,
+        "vad_speech_pad_ms": opts.vad_speech_pad_ms,
+        "utterance_gap": opts.utterance_gap,
+        "channels": [speaker for _, speaker in roles],
+    }
+    return Transcript(
+        utterances=utterances,
+        duration=audio.duration,
+        speech_duration=speech_total,
+        language=language,
+        options=options,
+        model=model_name,
+        seconds=time.perf_counter() - started,
+    )
