@@ -19,7 +19,8 @@ from faster_whisper.audio import decode_audio
 SAMPLE_RATE = 16000
 # Decoded audio shorter than its header promises by more than this is treated as truncated.
 TRUNCATION_TOLERANCE_S = 1.0
-EXACT_LENGTH_CODECS = {"flac", "aac", "alac"}
+# Containers whose header states the length; ogg and webm headers do not.
+EXACT_LENGTH_CODECS = {"flac", "aac", "alac", "mp3", "mp3float"}
 
 
 Source = Union[str, Path, bytes]
@@ -63,6 +64,24 @@ class Audio:
         return len(self.channels) == 2
 
 
+def _wav_data_seconds(head: bytes) -> float | None:
+    """Length promised by a WAV file's data chunk (FFmpeg trusts the file size instead)."""
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    pos, bytes_per_second = 12, None
+    while pos + 8 <= len(head):
+        chunk_id, size = head[pos : pos + 4], int.from_bytes(head[pos + 4 : pos + 8], "little")
+        if chunk_id == b"fmt " and pos + 16 <= len(head):
+            bytes_per_second = int.from_bytes(head[pos + 16 : pos + 20], "little")
+        elif chunk_id == b"data":
+            # 0 and 0xFFFFFFFF mean "unknown" (written by streaming recorders).
+            if not bytes_per_second or size in (0, 0xFFFFFFFF):
+                return None
+            return size / bytes_per_second
+        pos += 8 + size + (size & 1)
+    return None
+
+
 def probe(source: Source) -> AudioInfo:
     size = len(source) if isinstance(source, bytes) else Path(source).stat().st_size
     if size == 0:
@@ -77,6 +96,13 @@ def probe(source: Source) -> AudioInfo:
                 declared = float(stream.duration * stream.time_base)
             elif container.duration is not None:
                 declared = container.duration / av.time_base
+            if stream.codec_context.name.startswith("pcm_"):
+                if isinstance(source, bytes):
+                    head = source[:65536]
+                else:
+                    with open(source, "rb") as f:
+                        head = f.read(65536)
+                declared = _wav_data_seconds(head) or declared
             return AudioInfo(
                 codec=stream.codec_context.name,
                 sample_rate=stream.codec_context.sample_rate or 0,
@@ -103,9 +129,9 @@ def decode(source: Source) -> Audio:
     if (
         info.declared_duration is not None
         and (info.codec.startswith("pcm_") or info.codec in EXACT_LENGTH_CODECS)
-        and audio.duration < info.declared_duration - TRUNCATION_TOLERANCE_S
+        and audio.duration
+        < info.declared_duration - max(TRUNCATION_TOLERANCE_S, 0.02 * info.declared_duration)
     ):
-        # These containers state their exact length; mp3 and ogg headers only estimate it.
         raise AudioError(
             f"the file is truncated: its header promises {info.declared_duration:.1f} s "
             f"but only {audio.duration:.1f} s could be decoded (was it copied completely?)"
