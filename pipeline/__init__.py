@@ -6,6 +6,28 @@ Data flow, one module per stage: :mod:`~pipeline.ingest` -> :mod:`~pipeline.tran
 the only writer of both databases.
 """
 
-from .api import counts, export, init, model_paths, retry, run, status, watch
+from .api import (
+    counts,
+    default_config,
+    export,
+    init,
+    load_config,
+    model_paths,
+    retry,
+    run,
+    status,
+    watch,
+)
 
-__all__ = ["counts", "export", "init", "model_paths", "retry", "run", "status", "watch"]
+__all__ = [
+    "counts",
+    "default_config",
+    "export",
+    "init",
+    "load_config",
+    "model_paths",
+    "retry",
+    "run",
+    "status",
+    "watch",
+]

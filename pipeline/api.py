@@ -80,6 +80,18 @@ def export(
     return export_mod.export_json(ws, Path(out), identifiable=identifiable)
 
 
+def load_config(workspace: str | Path = ".", overrides: dict | None = None):
+    """The resolved configuration of a workspace."""
+    return workspace_mod.open_workspace(workspace).load_config(overrides)
+
+
+def default_config() -> str:
+    """The shipped default configuration file, with its comments."""
+    from .config import default_text
+
+    return default_text()
+
+
 def model_paths(workspace: str | Path = ".") -> dict[str, str]:
     """Where each model is found, or why it is not."""
     ws = workspace_mod.open_workspace(workspace)

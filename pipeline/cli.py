@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import click
+import yaml
 from rich.console import Console
 from rich.table import Table
 
@@ -247,6 +248,25 @@ def export(ctx, fmt, out, identifiable):
     click.echo(f"Wrote {len(files)} file(s) to {out}")
     if identifiable:
         click.echo("These files hold identifiable text; the access was logged in the vault.")
+
+
+@cli.command("config")
+@click.option("--defaults", is_flag=True, help="Print the shipped defaults, with comments.")
+@click.pass_context
+@_errors
+def config_cmd(ctx, defaults):
+    """Print the settings in force for this workspace (defaults + config/pipeline.yaml).
+
+    Example:
+
+        interviews config --defaults > config/pipeline.yaml
+    """
+    if defaults:
+        click.echo(api.default_config(), nl=False)
+        return
+    cfg = api.load_config(ctx.obj["workspace"])
+    click.echo(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False), nl=False)
+    click.echo(f"# config sha256: {cfg.digest()}")
 
 
 @cli.group()

@@ -46,6 +46,16 @@ class ChannelMap(_Strict):
     right: str
 
 
+class VadParams(_Strict):
+    min_silence_ms: int = Field(ge=0)
+    speech_pad_ms: int = Field(ge=0)
+
+
+class VadSettings(_Strict):
+    stereo: VadParams
+    mono: VadParams
+
+
 class TranscribeOptions(_Strict):
     model: str
     device: Literal["cpu", "cuda"]
@@ -54,8 +64,7 @@ class TranscribeOptions(_Strict):
     language: str | None
     beam_size: int = Field(ge=1)
     vad_filter: bool
-    vad_min_silence_ms: int = Field(ge=0)
-    vad_speech_pad_ms: int = Field(ge=0)
+    vad: VadSettings
     channels: ChannelMap | Literal["auto"]
     utterance_gap: float = Field(gt=0)
 

@@ -4,7 +4,8 @@ Stereo telephone recordings carry one party per channel, so each channel is tran
 and labelled with its role. Whisper's *segments* on a sparse channel can stretch across the other
 party's turns, so utterances are rebuilt from *word* timestamps: a new utterance starts wherever the
 speaker pauses for longer than ``utterance_gap``, and each covers only that speaker's speech.
-Mono recordings are labelled ``unknown``.
+Mono recordings are labelled ``unknown`` and split at Whisper's segment boundaries as well, so
+that questions and answers are not run together into one block.
 
 This module touches no database: it returns a :class:`Transcript` for the coordinator to store.
 """
@@ -75,9 +76,10 @@ def channel_roles(audio: Audio, opts: TranscribeOptions) -> list[tuple[int | Non
     return [(0, opts.channels.left), (1, opts.channels.right)]
 
 
-def _vad_options(opts: TranscribeOptions) -> VadOptions:
+def vad_options(opts: TranscribeOptions, stereo: bool) -> VadOptions:
+    params = opts.vad.stereo if stereo else opts.vad.mono
     return VadOptions(
-        min_silence_duration_ms=opts.vad_min_silence_ms, speech_pad_ms=opts.vad_speech_pad_ms
+        min_silence_duration_ms=params.min_silence_ms, speech_pad_ms=params.speech_pad_ms
     )
 
 
@@ -101,14 +103,16 @@ def transcribe_channel(
     model: WhisperModel,
     samples,
     opts: TranscribeOptions,
+    vad: VadOptions,
     on_progress: Callable[[float], None] | None = None,
-) -> tuple[list[Word], float, str]:
-    """Words of one channel in original time, the seconds of speech found, and the language."""
+) -> tuple[list[list[Word]], float, str]:
+    """Words of one channel in original time, grouped by Whisper segment; the seconds of speech
+    found; and the language."""
     chunks = None
     if opts.vad_filter:
         # Voice activity detection is done here rather than inside faster-whisper so that the
         # speech duration is known; the calls are the ones faster-whisper makes itself.
-        chunks = get_speech_timestamps(samples, _vad_options(opts))
+        chunks = get_speech_timestamps(samples, vad)
         if not chunks:
             return [], 0.0, opts.language or ""
         samples = collect_chunks(samples, chunks)[0][0]
@@ -122,13 +126,15 @@ def transcribe_channel(
     )
     if chunks:
         segments = restore_speech_timestamps(segments, chunks, SAMPLE_RATE)
-    words: list[Word] = []
+    grouped: list[list[Word]] = []
     for segment in segments:
-        for w in segment.words or []:
-            words.append(Word(float(w.start), float(w.end), w.word, float(w.probability)))
+        words = [Word(float(w.start), float(w.end), w.word, float(w.probability))
+                 for w in segment.words or []]
+        if words:
+            grouped.append(words)
         if on_progress:
             on_progress(segment.end)
-    return words, speech, info.language
+    return grouped, speech, info.language
 
 
 def transcribe(
@@ -144,16 +150,22 @@ def transcribe(
     utterances: list[Utterance] = []
     speech_total = 0.0
     language = opts.language or ""
+    vad = vad_options(opts, audio.stereo)
     for i, ((channel, speaker), samples) in enumerate(zip(roles, audio.channels)):
         report = None
         if on_progress:
             # Progress in audio seconds of the whole recording, channels taking equal shares.
             share = audio.duration / len(roles)
             report = lambda t, i=i: on_progress(share * i + t / len(roles))  # noqa: E731
-        words, speech, language = transcribe_channel(model, samples, opts, report)
+        segments, speech, language = transcribe_channel(model, samples, opts, vad, report)
         speech_total += speech
+        # One party per channel: a turn runs on across Whisper's segments until a pause.
+        # Mono: a segment boundary may be a change of speaker, so it ends the utterance too.
+        groups = [[w for seg in segments for w in seg]] if channel is not None else segments
         utterances.extend(
-            _utterance(run, speaker, channel) for run in split_words(words, opts.utterance_gap)
+            _utterance(run, speaker, channel)
+            for words in groups
+            for run in split_words(words, opts.utterance_gap)
         )
     utterances.sort(key=lambda u: (u.start, u.channel or 0))
     options = {
@@ -161,8 +173,8 @@ def transcribe(
         "beam_size": opts.beam_size,
         "word_timestamps": True,
         "vad_filter": opts.vad_filter,
-        "vad_min_silence_ms": opts.vad_min_silence_ms,
-        "vad_speech_pad_ms": opts.vad_speech_pad_ms,
+        "vad_min_silence_ms": vad.min_silence_duration_ms,
+        "vad_speech_pad_ms": vad.speech_pad_ms,
         "utterance_gap": opts.utterance_gap,
         "channels": [speaker for _, speaker in roles],
     }

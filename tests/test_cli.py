@@ -321,7 +321,7 @@ def test_shipped_sample_recordings_process(tmp_path):
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["init"], ["run"], ["watch"], ["status"], ["retry"], ["export"], ["models"],
+    [[], ["init"], ["run"], ["watch"], ["status"], ["retry"], ["export"], ["config"], ["models"],
      ["models", "install"], ["models", "list"]],
 )
 def test_every_command_has_help_with_example(command):
@@ -335,6 +335,12 @@ def test_missing_workspace_is_explained(tmp_path):
     result = CliRunner().invoke(cli, ["-w", str(tmp_path / "nowhere"), "status"])
     assert result.exit_code == 1
     assert "does not exist: create it with 'interviews init" in result.output
+
+
+def test_config_shows_settings_in_force(workspace):
+    result = run_cli(workspace, "config")
+    assert "model: tiny.en" in result.output and "# config sha256: " in result.output
+    assert run_cli(workspace, "config", "--defaults").output == api.default_config()
 
 
 def test_bad_config_is_explained(workspace):

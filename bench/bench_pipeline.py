@@ -1,0 +1,309 @@
+"""How much does the pipeline cost on top of plain faster-whisper?  (``make bench``)
+
+One run measures two things on the SAME recording with the SAME settings:
+
+bare
+    faster-whisper as a user would call it, in a fresh Python process: ``WhisperModel(model_dir,
+    device="cpu", compute_type="int8", cpu_threads=N)``, ``decode_audio`` (split per channel when
+    stereo), then ``model.transcribe(channel, language=..., beam_size=..., word_timestamps=True,
+    vad_filter=True, vad_parameters=...)`` on each channel, consuming every segment.
+pipeline
+    the real CLI, ``interviews -q -w TMP run``, in a fresh process on a new temporary workspace
+    holding only that recording, with ``workers: 1`` (bare is single-process too). Its wall time
+    includes start-up, hashing, probing, decoding, model loading, the model checksum recorded for
+    provenance, and the store and vault writes.
+
+The decoding settings, model directory and thread count for bare are read from the pipeline's own
+configuration (``pipeline.config.load`` with the same overrides the workspace file sets),
+``pipeline.transcribe.vad_options`` (the VAD settings it picks for a stereo or mono recording),
+``pipeline.audio.probe`` and ``pipeline.models.resolve``, so the two cannot drift apart.
+
+For each: wall seconds of the whole process (start-up included), real-time factor (audio seconds
+per wall second; higher is faster), CPU seconds (user + system) and peak resident memory of the
+process (``ru_utime``, ``ru_stime``, ``ru_maxrss`` from ``wait4``). When other work shares the
+machine, wall time swings by tens of percent from run to run; CPU time swings much less, so the
+CPU ratio printed under the table is the steadier cross-check.
+
+Also printed: where bare's time went (import, model load, decode, transcribe), the stage times the
+pipeline recorded in ``store.db``'s ``provenance`` table, and the number of words each produced.
+The word counts should be nearly equal, as both run the same VAD and decoder, but not always
+exactly: windows that fail Whisper's quality checks are decoded again at a higher temperature,
+which samples at random, so even two bare runs differ by a few words (and a few seconds).
+
+The last line is ``pipeline/bare = X.XX``: pipeline wall / bare wall. 1.00 means the pipeline adds
+nothing; 1.10 means it costs 10% more than calling faster-whisper directly. On a shared machine
+use ``--repeat 3``: runs alternate bare/pipeline and the minimum wall of each is used.
+
+    .venv/bin/python bench/bench_pipeline.py [--audio PATH] [--model base|tiny.en] [--repeat N]
+                                             [--json PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = REPO / ".venv" / "bin"
+if not (BIN / "interviews").exists():
+    BIN = Path(sys.executable).parent
+DEFAULT_AUDIO = REPO / ".." / "shared" / "samples" / "D01" / "D01_stereo.wav"
+FALLBACK_AUDIO = REPO / "recordings" / "sample_interview_01.wav"
+
+sys.path.insert(0, str(REPO))
+# By module path: the package re-exports api functions under some submodule names (``config``).
+audio_mod = importlib.import_module("pipeline.audio")
+config_mod = importlib.import_module("pipeline.config")
+models = importlib.import_module("pipeline.models")
+transcribe_mod = importlib.import_module("pipeline.transcribe")
+
+# The bare run: plain faster-whisper, the way its README shows it. It takes its settings as one
+# JSON argument and prints one JSON line of results. Timings inside it are only for the breakdown;
+# the wall time compared is the whole process, measured by the parent.
+BARE_SCRIPT = r"""
+import json, resource, sys, time
+t0 = time.perf_counter()
+import faster_whisper
+from faster_whisper import WhisperModel
+a = json.loads(sys.argv[1])
+t1 = time.perf_counter()
+model = WhisperModel(a["model_dir"], device=a["device"], compute_type=a["compute_type"],
+                     cpu_threads=a["cpu_threads"])
+t2 = time.perf_counter()
+audio = faster_whisper.decode_audio(a["audio"], split_stereo=a["stereo"])
+channels = list(audio) if a["stereo"] else [audio]
+t3 = time.perf_counter()
+words = speech = 0
+for samples in channels:
+    segments, info = model.transcribe(
+        samples, language=a["language"], beam_size=a["beam_size"], word_timestamps=True,
+        vad_filter=a["vad_filter"], vad_parameters=a["vad_parameters"])
+    for segment in segments:
+        words += len(segment.words or [])
+    speech += info.duration_after_vad
+t4 = time.perf_counter()
+print(json.dumps({
+    "import": t1 - t0, "load": t2 - t1, "decode": t3 - t2, "transcribe": t4 - t3,
+    "duration": len(channels[0]) / 16000, "speech": speech, "channels": len(channels),
+    "words": words,
+    "self_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}))
+"""
+
+
+def run_measured(cmd: list[str], cwd: Path) -> dict:
+    """Run ``cmd``; return wall seconds, peak RSS (MB) of the process and its output."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if proc.returncode != 0:
+        sys.exit(
+            f"{' '.join(cmd[:4])} ... exited with {proc.returncode}\n"
+            f"--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
+        )
+    # Linux reports ru_maxrss in KiB.
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss_mb": usage.ru_maxrss / 1024,
+        "stdout": stdout,
+    }
+
+
+def run_bare(args: dict) -> dict:
+    result = run_measured([sys.executable, "-c", BARE_SCRIPT, json.dumps(args)], REPO)
+    result.update(json.loads(result.pop("stdout").strip().splitlines()[-1]))
+    return result
+
+
+def run_pipeline(audio: Path, overrides: dict) -> dict:
+    """``interviews run`` on a fresh temporary workspace holding only ``audio``."""
+    interviews = str(BIN / "interviews")
+    with tempfile.TemporaryDirectory(prefix="bench-ws-") as tmp:
+        ws = Path(tmp) / "ws"
+        subprocess.run([interviews, "-q", "init", str(ws)], check=True, capture_output=True)
+        dest = ws / "recordings" / audio.name
+        shutil.copyfile(audio, dest)
+        # Backdate the copy so the "still being copied?" check (ingest.stable_seconds) passes at
+        # once, as it would for a recording dropped in a while ago: no waiting is measured.
+        old = time.time() - 3600
+        os.utime(dest, (old, old))
+        (ws / "config" / "pipeline.yaml").write_text(yaml.safe_dump(overrides))
+        result = run_measured([interviews, "-q", "-w", str(ws), "run"], REPO)
+        with sqlite3.connect(ws / "store.db") as db:
+            rows = db.execute(
+                "SELECT stage, seconds, audio_duration FROM provenance ORDER BY id"
+            ).fetchall()
+        with sqlite3.connect(ws / "vault" / "vault.db") as db:
+            words = db.execute("SELECT count(*) FROM words").fetchone()[0]
+    if not rows:
+        sys.exit(f"the pipeline recorded no provenance; its output was:\n{result['stdout']}")
+    result.pop("stdout")
+    result["stages"] = {stage: seconds for stage, seconds, _ in rows}
+    result["duration"] = rows[0][2]
+    result["words"] = words
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--audio", type=Path, help=f"recording (default {DEFAULT_AUDIO})")
+    parser.add_argument("--model", default="base", help="base (default), tiny.en or a model dir")
+    parser.add_argument("--repeat", type=int, default=1, help="alternate runs; keep the minimum")
+    parser.add_argument("--json", type=Path, help="also write the numbers to this file")
+    a = parser.parse_args()
+    if a.repeat < 1:
+        parser.error("--repeat must be at least 1")
+
+    audio = a.audio or (DEFAULT_AUDIO if DEFAULT_AUDIO.exists() else FALLBACK_AUDIO)
+    audio = audio.resolve()
+    if not audio.is_file():
+        parser.error(f"no such recording: {audio}")
+
+    # The settings the workspace file will hold, and the configuration they resolve to.
+    overrides = {"transcribe": {"model": a.model}, "run": {"workers": 1}}
+    if a.model not in ("base", "tiny.en"):
+        overrides["transcribe"]["model"] = str(Path(a.model).resolve())
+    try:
+        cfg = config_mod.load(None, overrides)
+        opts = cfg.transcribe
+        model_dir = models.resolve(opts.model)  # joins the base model once, before any timing
+        stereo = audio_mod.probe(audio).channels == 2  # the pipeline's own test
+    except (config_mod.ConfigError, models.ModelError, audio_mod.AudioError) as e:
+        parser.error(str(e))
+    # The VAD settings the pipeline picks for this recording (they differ for stereo and mono).
+    vad = transcribe_mod.vad_options(opts, stereo)
+    bare_args = {
+        "audio": str(audio),
+        "stereo": stereo,
+        "model_dir": str(model_dir),
+        "device": opts.device,
+        "compute_type": models.compute_type(opts.device, opts.compute_type),
+        "cpu_threads": cfg.cpu_threads(),
+        "language": opts.language,
+        "beam_size": opts.beam_size,
+        "vad_filter": opts.vad_filter,
+        "vad_parameters": {
+            "min_silence_duration_ms": vad.min_silence_duration_ms,
+            "speech_pad_ms": vad.speech_pad_ms,
+        },
+    }
+
+    print(f"audio     {audio}")
+    print(
+        f"model     {opts.model} ({model_dir}), {bare_args['compute_type']}, "
+        f"cpu_threads={bare_args['cpu_threads']}, workers=1, cpus={os.cpu_count()}"
+    )
+    print(
+        f"decoding  language={opts.language} beam_size={opts.beam_size} word_timestamps "
+        f"vad_filter={opts.vad_filter} min_silence={vad.min_silence_duration_ms}ms "
+        f"pad={vad.speech_pad_ms}ms ({'stereo' if stereo else 'mono'} settings)"
+    )
+
+    bare_runs, pipe_runs = [], []
+    for i in range(a.repeat):
+        bare_runs.append(run_bare(bare_args))
+        pipe_runs.append(run_pipeline(audio, overrides))
+        if a.repeat > 1:
+            print(
+                f"  run {i + 1}/{a.repeat}: bare {bare_runs[-1]['wall']:.2f} s, "
+                f"pipeline {pipe_runs[-1]['wall']:.2f} s",
+                flush=True,
+            )
+    bare = min(bare_runs, key=lambda r: r["wall"])
+    pipe = min(pipe_runs, key=lambda r: r["wall"])
+    duration = bare["duration"]
+
+    # Each pipeline run hashes the weights for provenance; time it here to explain the overhead.
+    started = time.perf_counter()
+    digest = hashlib.sha256()
+    with open(model_dir / "model.bin", "rb") as f:
+        while chunk := f.read(16 << 20):
+            digest.update(chunk)
+    checksum_s = time.perf_counter() - started
+
+    print(
+        f"recording {duration:.1f} s, {bare['channels']} channel(s), "
+        f"{bare['speech']:.1f} s of speech after VAD (summed over channels)"
+    )
+    if abs(pipe["duration"] - duration) > 0.05:
+        print(f"  note: the pipeline recorded a duration of {pipe['duration']:.1f} s")
+    print()
+    print(f"{'':10}{'wall s':>9}{'RTF':>9}{'CPU s':>9}{'peak RSS MB':>13}{'words':>8}")
+    for name, r in (("bare", bare), ("pipeline", pipe)):
+        print(
+            f"{name:10}{r['wall']:9.2f}{duration / r['wall']:8.1f}x{r['cpu']:9.2f}"
+            f"{r['rss_mb']:13.0f}{r['words']:8d}"
+        )
+    if a.repeat > 1:
+        print(f"(minimum wall of {a.repeat} alternating runs; the other columns from that run)")
+    cpu_ratio = pipe["cpu"] / bare["cpu"]
+    print(f"CPU time pipeline/bare = {cpu_ratio:.2f} (steadier than wall on a busy machine)")
+    print()
+    inside = bare["import"] + bare["load"] + bare["decode"] + bare["transcribe"]
+    print(
+        f"bare breakdown:     import {bare['import']:.2f} s, model load {bare['load']:.2f} s, "
+        f"decode {bare['decode']:.2f} s, transcribe {bare['transcribe']:.2f} s, "
+        f"rest (interpreter start/exit) {bare['wall'] - inside:.2f} s"
+    )
+    stages = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in pipe["stages"].items())
+    recorded = sum(pipe["stages"].values())
+    print(
+        f"pipeline stages:    {stages} (provenance.seconds); rest of the command "
+        f"{pipe['wall'] - recorded:.2f} s (start-up, ingest, decode, model load and checksum, "
+        f"writes)"
+    )
+    print(f"model.bin sha256:   {checksum_s:.2f} s here (each pipeline run does it once)")
+    if abs(bare["words"] - pipe["words"]) > 0.05 * max(bare["words"], 1):
+        # A few words either way is normal: when a window fails Whisper's quality checks it is
+        # decoded again at a higher temperature, which samples at random. More than 5% is not.
+        print(
+            f"WARNING: word counts differ by more than 5% ({bare['words']} bare, "
+            f"{pipe['words']} pipeline): are the two really doing the same work?"
+        )
+
+    ratio = pipe["wall"] / bare["wall"]
+    if a.json:
+        a.json.write_text(
+            json.dumps(
+                {
+                    "audio": str(audio),
+                    "model": opts.model,
+                    "settings": bare_args,
+                    "duration": duration,
+                    "repeat": a.repeat,
+                    "bare": bare,
+                    "pipeline": pipe,
+                    "bare_walls": [r["wall"] for r in bare_runs],
+                    "pipeline_walls": [r["wall"] for r in pipe_runs],
+                    "model_checksum_seconds": checksum_s,
+                    "ratio": ratio,
+                    "cpu_ratio": cpu_ratio,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+    print(f"pipeline/bare = {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
