@@ -11,7 +11,7 @@ pipeline
     the real CLI, ``interviews -q -w TMP run``, in a fresh process on a new temporary workspace
     holding only that recording, with ``workers: 1`` (bare is single-process too). Its wall time
     includes start-up, hashing, probing, decoding, model loading, the model checksum recorded for
-    provenance, and the store and vault writes.
+    provenance, every later stage it runs (de-identification), and the store and vault writes.
 
 The decoding settings, model directory and thread count for bare are read from the pipeline's own
 configuration (``pipeline.config.load`` with the same overrides the workspace file sets),
@@ -20,9 +20,17 @@ configuration (``pipeline.config.load`` with the same overrides the workspace fi
 
 For each: wall seconds of the whole process (start-up included), real-time factor (audio seconds
 per wall second; higher is faster), CPU seconds (user + system) and peak resident memory of the
-process (``ru_utime``, ``ru_stime``, ``ru_maxrss`` from ``wait4``). When other work shares the
-machine, wall time swings by tens of percent from run to run; CPU time swings much less, so the
-CPU ratio printed under the table is the steadier cross-check.
+process (``ru_utime``, ``ru_stime``, ``ru_maxrss`` from ``wait4``).
+
+Reading it on a shared machine: the transcription itself varies by 10-30% from run to run (time
+spent waiting for a core, cache contention, and Whisper's temperature fallback, which samples at
+random), and that noise swamps the pipeline's own cost. Two lines help: the CPU-time ratio (not
+inflated by waiting for a core) and "outside the stages", the seconds each process spends on
+everything but its recorded stages (start-up, model load, audio decoding, and for the pipeline
+hashing, probing and database writes), whose difference is the pipeline's fixed overhead. Stages
+the pipeline runs after transcription (de-identification) are work bare does not do: they count
+in the ratio on the last line, and a line before it gives the ratio without them. Use
+``--repeat 3`` or more: runs alternate bare/pipeline and the minimum wall of each is used.
 
 Also printed: where bare's time went (import, model load, decode, transcribe), the stage times the
 pipeline recorded in ``store.db``'s ``provenance`` table, and the number of words each produced.
@@ -31,8 +39,7 @@ exactly: windows that fail Whisper's quality checks are decoded again at a highe
 which samples at random, so even two bare runs differ by a few words (and a few seconds).
 
 The last line is ``pipeline/bare = X.XX``: pipeline wall / bare wall. 1.00 means the pipeline adds
-nothing; 1.10 means it costs 10% more than calling faster-whisper directly. On a shared machine
-use ``--repeat 3``: runs alternate bare/pipeline and the minimum wall of each is used.
+nothing; 1.10 means it costs 10% more than calling faster-whisper directly.
 
     .venv/bin/python bench/bench_pipeline.py [--audio PATH] [--model base|tiny.en] [--repeat N]
                                              [--json PATH]
@@ -157,8 +164,11 @@ def run_pipeline(audio: Path, overrides: dict) -> dict:
     if not rows:
         sys.exit(f"the pipeline recorded no provenance; its output was:\n{result['stdout']}")
     result.pop("stdout")
-    result["stages"] = {stage: seconds for stage, seconds, _ in rows}
-    result["duration"] = rows[0][2]
+    result["stages"] = {}
+    for stage, seconds, _ in rows:  # summed, in case a stage ran more than once
+        result["stages"][stage] = result["stages"].get(stage, 0.0) + (seconds or 0.0)
+    durations = [d for stage, _, d in rows if stage == "transcribe" and d] or [rows[0][2] or 0.0]
+    result["duration"] = durations[0]
     result["words"] = words
     return result
 
@@ -256,7 +266,7 @@ def main() -> None:
     if a.repeat > 1:
         print(f"(minimum wall of {a.repeat} alternating runs; the other columns from that run)")
     cpu_ratio = pipe["cpu"] / bare["cpu"]
-    print(f"CPU time pipeline/bare = {cpu_ratio:.2f} (steadier than wall on a busy machine)")
+    print(f"CPU time pipeline/bare = {cpu_ratio:.2f} (not inflated by waiting for a busy CPU)")
     print()
     inside = bare["import"] + bare["load"] + bare["decode"] + bare["transcribe"]
     print(
@@ -272,6 +282,20 @@ def main() -> None:
         f"writes)"
     )
     print(f"model.bin sha256:   {checksum_s:.2f} s here (each pipeline run does it once)")
+    bare_outside = min(r["wall"] - r["transcribe"] for r in bare_runs)
+    pipe_outside = min(r["wall"] - sum(r["stages"].values()) for r in pipe_runs)
+    print(
+        f"outside the stages{' (minimum over runs)' if a.repeat > 1 else ''}: "
+        f"bare {bare_outside:.2f} s, pipeline {pipe_outside:.2f} s: "
+        f"the pipeline's fixed overhead is {pipe_outside - bare_outside:+.2f} s per run"
+    )
+    others = recorded - pipe["stages"].get("transcribe", 0.0)
+    if others:
+        # Stages after transcription (de-identification, ...) are work bare does not do at all.
+        print(
+            f"without its other stages ({others:.2f} s), pipeline/bare would be "
+            f"{(pipe['wall'] - others) / bare['wall']:.2f}"
+        )
     if abs(bare["words"] - pipe["words"]) > 0.05 * max(bare["words"], 1):
         # A few words either way is normal: when a window fails Whisper's quality checks it is
         # decoded again at a higher temperature, which samples at random. More than 5% is not.
@@ -297,6 +321,7 @@ def main() -> None:
                     "model_checksum_seconds": checksum_s,
                     "ratio": ratio,
                     "cpu_ratio": cpu_ratio,
+                    "fixed_overhead_seconds": pipe_outside - bare_outside,
                 },
                 indent=2,
             )

@@ -121,19 +121,34 @@ def compute_type(device: str, configured: str) -> str:
 
 
 def load(name: str, device: str, compute: str, cpu_threads: int, root: Path | None = None):
-    """A WhisperModel, loaded once per process and reused for every recording."""
+    """A WhisperModel, loaded once per process and reused for every recording.
+
+    Each call gives the model a fresh CTranslate2 replica (the weights come from the page cache:
+    about 0.2 s). Whisper's temperature fallback samples with a per-thread random generator that
+    lives as long as the replica; a fresh one, seeded by :mod:`pipeline.transcribe`, makes each
+    recording's transcript independent of what the worker transcribed before it, so a resumed
+    run gives the same transcripts as an uninterrupted one.
+    """
+    import ctranslate2
     from faster_whisper import WhisperModel
 
     path = resolve(name, root)
     key = (str(path), device, compute, cpu_threads)
-    if key not in _loaded:
-        try:
+    try:
+        if key not in _loaded:
             _loaded[key] = WhisperModel(
                 str(path),
                 device=device,
                 compute_type=compute_type(device, compute),
                 cpu_threads=cpu_threads,
             )
-        except (RuntimeError, ValueError) as e:
-            raise ModelError(f"could not load the model in {path} on {device}: {e}") from e
+        else:
+            _loaded[key].model = ctranslate2.models.Whisper(
+                str(path),
+                device=device,
+                compute_type=compute_type(device, compute),
+                intra_threads=cpu_threads,
+            )
+    except (RuntimeError, ValueError) as e:
+        raise ModelError(f"could not load the model in {path} on {device}: {e}") from e
     return _loaded[key]

@@ -16,6 +16,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
+import ctranslate2
 import faster_whisper
 from faster_whisper import WhisperModel
 from faster_whisper.transcribe import restore_speech_timestamps
@@ -25,6 +26,7 @@ from .audio import SAMPLE_RATE, Audio
 from .config import TranscribeOptions
 
 UNKNOWN = "unknown"
+SEED = 20261126
 
 
 @dataclass
@@ -117,6 +119,9 @@ def transcribe_channel(
             return [], 0.0, opts.language or ""
         samples = collect_chunks(samples, chunks)[0][0]
     speech = len(samples) / SAMPLE_RATE
+    # Whisper falls back to sampling at higher temperatures on hard passages; a fixed seed makes
+    # that reproducible, so a re-run (or a resumed run) gives the same transcript.
+    ctranslate2.set_random_seed(SEED)
     segments, info = model.transcribe(
         samples,
         language=opts.language,
@@ -177,6 +182,7 @@ def transcribe(
         "vad_speech_pad_ms": vad.speech_pad_ms,
         "utterance_gap": opts.utterance_gap,
         "channels": [speaker for _, speaker in roles],
+        "seed": SEED,
     }
     return Transcript(
         utterances=utterances,
