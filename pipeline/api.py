@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import coordinator, models
+from . import audit, coordinator, models, review
 from . import export as export_mod
 from . import watch as watch_mod
 from . import workspace as workspace_mod
 from .coordinator import RunSummary
 from .store import FAILED, Job, Store
+from .vault import Vault, _user
 
 
 def init(directory: str | Path) -> workspace_mod.Workspace:
@@ -104,3 +105,104 @@ def model_paths(workspace: str | Path = ".") -> dict[str, str]:
             result[name] = f"not available ({e})"
     result["configured"] = configured
     return result
+
+
+# -- review and audit ----------------------------------------------------------------------------
+
+
+def redactions(workspace: str | Path, interview_id: str) -> list[dict]:
+    """The interview's current redactions (log rows: tags and offsets, no original text)."""
+    store = _store(workspace)
+    try:
+        review.require_interview(store, interview_id)
+        return list(store.db.query(
+            "select * from redactions where interview_id = ? order by id", [interview_id]))
+    finally:
+        store.close()
+
+
+def analyst_utterances(workspace: str | Path, interview_id: str) -> list[dict]:
+    """The de-identified utterances of an interview, from the analyst store."""
+    store = _store(workspace)
+    try:
+        return store.utterances(interview_id)
+    finally:
+        store.close()
+
+
+def originals(workspace: str | Path, interview_id: str, reason: str) -> dict[int, str]:
+    """Original text of each redacted span, by log id, from the vault (the read is logged)."""
+    ws = workspace_mod.open_workspace(workspace)
+    vault = Vault(ws.vault_path)
+    try:
+        return vault.read_originals(interview_id, reason)
+    finally:
+        vault.close()
+
+
+def residual(workspace: str | Path, interview_id: str | None = None) -> list[review.ResidualItem]:
+    store = _store(workspace)
+    try:
+        ids = [interview_id] if interview_id else [i["id"] for i in store.interviews()]
+        for iid in ids:
+            review.require_interview(store, iid)
+        return [item for iid in ids for item in review.residual(store, iid)]
+    finally:
+        store.close()
+
+
+def _decide(workspace, build, originals: dict | None = None) -> int:
+    """Append a review decision and re-derive the interview's analyst text at once."""
+    ws = workspace_mod.open_workspace(workspace)
+    config = ws.load_config()
+    with coordinator.workspace_lock(ws):
+        c = coordinator.Coordinator(ws, config)
+        try:
+            row = build(c.store)
+            if c.store.job(row["interview_id"]).status not in ("done", "transcribed"):
+                raise review.ReviewError(
+                    f"interview {row['interview_id']} has not been de-identified yet")
+            log_id = c.store.append_review(row)
+            if originals is not None:
+                c.vault.save_originals(row["interview_id"], {log_id: originals})
+            c.deidentify(coordinator.RunSummary())
+            return log_id
+        finally:
+            c.close()
+
+
+def review_undo(workspace: str | Path, log_id: int, reason: str, reviewer: str | None = None) -> int:
+    """Undo a redaction (it was wrong); returns the decision's log id."""
+    return _decide(workspace, lambda store: review.undo_row(store, log_id, reviewer or _user(),
+                                                            reason))
+
+
+def review_add(
+    workspace: str | Path, interview_id: str, utterance: int, text: str, entity_type: str,
+    reason: str, reviewer: str | None = None, occurrence: int = 1,
+) -> int:
+    """Redact a span the recognizers missed; returns the decision's log id."""
+    return _decide(
+        workspace,
+        lambda store: review.add_row(store, interview_id, utterance, text, entity_type,
+                                     reviewer or _user(), reason, occurrence),
+        originals=text,
+    )
+
+
+def audit_verify(workspace: str | Path = ".", expect: str | None = None) -> audit.Verification:
+    store = _store(workspace)
+    try:
+        return audit.verify(store.log_rows(), expect)
+    finally:
+        store.close()
+
+
+def audit_head(workspace: str | Path = ".") -> str:
+    """Hash of the last log row, for reviewers to keep outside the system."""
+    store = _store(workspace)
+    try:
+        rows = store.log_rows()
+        return rows[-1]["hash"] if rows else audit.GENESIS
+    finally:
+        store.close()

@@ -23,6 +23,7 @@ from .config import ConfigError
 from .coordinator import RunError, RunSummary
 from .export import ExportError
 from .models import ModelError
+from .review import ReviewError
 from .store import StoreError
 from .vault import VaultError
 from .workspace import WorkspaceError
@@ -32,6 +33,7 @@ LIBRARY_ERRORS = (
     ConfigError,
     ExportError,
     ModelError,
+    ReviewError,
     RunError,
     StoreError,
     VaultError,
@@ -102,6 +104,7 @@ def _print_summary(summary: RunSummary, counts: dict[str, int]) -> None:
     click.echo(
         f"Transcribed {len(summary.processed)} recording(s), "
         f"{summary.audio_seconds / 60:.1f} audio min in {summary.seconds:.1f} s; "
+        f"de-identified {len(summary.deidentified)} ({summary.redactions} redactions); "
         f"{len(summary.failed)} failed."
     )
     for iid, reason in summary.failed:
@@ -248,6 +251,147 @@ def export(ctx, fmt, out, identifiable):
     click.echo(f"Wrote {len(files)} file(s) to {out}")
     if identifiable:
         click.echo("These files hold identifiable text; the access was logged in the vault.")
+
+
+@cli.group("review")
+def review_group():
+    """Review redactions: list them, undo wrong ones, add missed ones, see what is left."""
+
+
+@review_group.command("list")
+@click.argument("interview_id")
+@click.option("--identifiable", is_flag=True,
+              help="Show the original text of each redaction (read from the vault, logged).")
+@click.pass_context
+@_errors
+def review_list(ctx, interview_id, identifiable):
+    """List an interview's current redactions with their context in the analyst text.
+
+    Example:
+
+        interviews review list 3f2a9c1b7d40
+    """
+    ws = ctx.obj["workspace"]
+    rows = api.redactions(ws, interview_id)
+    texts = {u["idx"]: u["text"] for u in api.analyst_utterances(ws, interview_id)}
+    originals = api.originals(ws, interview_id, "review list --identifiable") if identifiable else {}
+    table = Table(title=f"Redactions in {interview_id}")
+    for column in ("log id", "utt", "type", "replacement", "score", "recognizer", "context"):
+        table.add_column(column)
+    if identifiable:
+        table.add_column("original")
+    for r in rows:
+        text = texts[r["utterance_idx"]]
+        context = text[max(0, r["deid_start"] - 30) : r["deid_end"] + 30]
+        cells = [str(r["id"]), str(r["utterance_idx"]), r["entity_type"], r["replacement"],
+                 f"{r['score']:.2f}", r["recognizer"], context]
+        if identifiable:
+            cells.append(originals.get(r["id"], ""))
+        table.add_row(*cells)
+    Console(width=max(140, Console().width)).print(table)
+
+
+@review_group.command("undo")
+@click.argument("log_id", type=int)
+@click.option("--reason", required=True, help="Why the redaction was wrong (kept in the log).")
+@click.option("--reviewer", help="Who decided (default: your user name).")
+@click.pass_context
+@_errors
+def review_undo(ctx, log_id, reason, reviewer):
+    """Undo a wrong redaction (by its log id); the analyst text is re-derived at once.
+
+    Example:
+
+        interviews review undo 17 --reason "'Hope' is the ward's name for a support group"
+    """
+    decision = api.review_undo(ctx.obj["workspace"], log_id, reason, reviewer)
+    click.echo(f"Logged decision {decision}: redaction {log_id} undone; analyst text re-derived.")
+
+
+@review_group.command("add")
+@click.argument("interview_id")
+@click.option("--utterance", type=int, required=True, help="Utterance number (from 'review residual').")
+@click.option("--text", required=True, help="The words to redact, exactly as in the analyst text.")
+@click.option("--type", "entity_type", required=True,
+              type=click.Choice(["PERSON", "LOCATION", "ORGANIZATION", "PHONE", "NHS_NUMBER",
+                                 "EMAIL", "POSTCODE", "DATE", "AGE"]),
+              help="What kind of identifier it is.")
+@click.option("--occurrence", type=int, default=1, show_default=True,
+              help="Which occurrence in the utterance, if the words appear more than once.")
+@click.option("--reason", required=True, help="Why it must be redacted (kept in the log).")
+@click.option("--reviewer", help="Who decided (default: your user name).")
+@click.pass_context
+@_errors
+def review_add(ctx, interview_id, utterance, text, entity_type, occurrence, reason, reviewer):
+    """Redact a span the recognizers missed; the analyst text is re-derived at once.
+
+    Example:
+
+        interviews review add 3f2a9c1b7d40 --utterance 12 --text "Coldharbour" --type LOCATION --reason "street name"
+    """
+    decision = api.review_add(ctx.obj["workspace"], interview_id, utterance, text, entity_type,
+                              reason, reviewer, occurrence)
+    click.echo(f"Logged decision {decision}: {entity_type} added; analyst text re-derived.")
+
+
+@review_group.command("residual")
+@click.argument("interview_id", required=False)
+@click.pass_context
+@_errors
+def review_residual(ctx, interview_id):
+    """List what a person should look at: capitalised words, digit strings and low-score
+    candidates left in the analyst text (all interviews, or one).
+
+    Example:
+
+        interviews review residual 3f2a9c1b7d40
+    """
+    items = api.residual(ctx.obj["workspace"], interview_id)
+    table = Table(title="Left in the analyst text: please check")
+    for column in ("interview", "utt", "text", "why", "context"):
+        table.add_column(column)
+    for i in items:
+        table.add_row(i.interview_id, str(i.utterance), i.text, i.why, i.context)
+    Console(width=max(140, Console().width)).print(table)
+    click.echo(f"{len(items)} item(s) to check.")
+
+
+@cli.group("audit")
+def audit_group():
+    """Check the tamper-evident redaction log."""
+
+
+@audit_group.command("verify")
+@click.option("--expect", help="A head hash kept earlier (from 'audit head'): must still match.")
+@click.pass_context
+@_errors
+def audit_verify(ctx, expect):
+    """Recompute the redaction log's hash chain; exit 1 naming the first bad row if it fails.
+
+    Example:
+
+        interviews audit verify --expect 5d41402abc4b2a76b9719d911017c592...
+    """
+    result = api.audit_verify(ctx.obj["workspace"], expect)
+    if not result.ok:
+        click.echo(f"FAILED: {result.problem}", err=True)
+        if result.bad_row is not None:
+            click.echo(f"first bad row: {result.bad_row}", err=True)
+        ctx.exit(1)
+    click.echo(f"OK: {result.rows} log row(s) verified; head {result.head}")
+
+
+@audit_group.command("head")
+@click.pass_context
+@_errors
+def audit_head(ctx):
+    """Print the head hash of the redaction log, to keep outside the system.
+
+    Example:
+
+        interviews audit head > head-2026-11-26.txt
+    """
+    click.echo(api.audit_head(ctx.obj["workspace"]))
 
 
 @cli.command("config")

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 CONFIG_FILE = "pipeline.yaml"
+LISTS_DIR = Path(__file__).parent / "defaults" / "lists"
 ROLES = ("interviewer", "respondent")
 
 
@@ -69,6 +70,22 @@ class TranscribeOptions(_Strict):
     utterance_gap: float = Field(gt=0)
 
 
+ENTITY_TYPES = (
+    "PERSON", "LOCATION", "ORGANIZATION", "PHONE", "NHS_NUMBER", "EMAIL", "POSTCODE", "DATE", "AGE",
+)
+
+
+class DeidentifyOptions(_Strict):
+    spacy_model: str
+    entities: tuple[Literal[ENTITY_TYPES], ...]
+    threshold: float = Field(ge=0, le=1)
+    review_threshold: float = Field(ge=0, le=1)
+    replacement: Literal["tag", "surrogate"]
+    study_wide_tags: bool
+    deny_list: str
+    allow_list: str
+
+
 class RunOptions(_Strict):
     workers: int = Field(ge=0)
 
@@ -76,6 +93,7 @@ class RunOptions(_Strict):
 class Config(_Strict):
     ingest: IngestOptions
     transcribe: TranscribeOptions
+    deidentify: DeidentifyOptions
     run: RunOptions
 
     def digest(self) -> str:
@@ -140,3 +158,33 @@ def load(config_dir: Path | None = None, overrides: dict | None = None) -> Confi
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()
         )
         raise ConfigError(f"invalid configuration: {problems}") from None
+
+
+def read_list(path: Path) -> list[str]:
+    """Entries of a one-per-line list file, without blank and ``#`` comment lines."""
+    if not path.exists():
+        return []
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def load_lists(config_dir: Path, opts: DeidentifyOptions) -> tuple[dict[str, list[str]], list[str]]:
+    """The study's deny list (type -> terms) and allow list from ``config/``; both optional."""
+    deny: dict[str, list[str]] = {}
+    path = Path(config_dir) / opts.deny_list
+    if path.exists():
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as e:
+            raise ConfigError(f"{path} is not valid YAML: {e}") from e
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path} must map entity types to lists of terms")
+        for etype, terms in data.items():
+            if etype not in ENTITY_TYPES:
+                raise ConfigError(
+                    f"{path}: unknown entity type {etype!r} (use one of {', '.join(ENTITY_TYPES)})"
+                )
+            if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+                raise ConfigError(f"{path}: {etype} must be a list of terms")
+            deny[etype] = [t.strip() for t in terms if t.strip()]
+    return deny, read_list(Path(config_dir) / opts.allow_list)

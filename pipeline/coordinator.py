@@ -23,15 +23,25 @@ from pathlib import Path
 from typing import Callable
 
 from . import audio as audio_mod
-from . import ingest, models
-from .config import Config
-from .store import DONE, FAILED, PENDING, Store
+from . import ingest, models, redact
+from .config import LISTS_DIR, Config, load_lists, read_list
+from .store import DONE, FAILED, PENDING, TRANSCRIBED, Store
 from .transcribe import Transcript, transcribe
 from .vault import Vault
 from .workspace import Workspace
 
 log = logging.getLogger(__name__)
 LOCK_FILE = ".interviews.lock"
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except Exception:
+        return "not installed"
+
+
+DEID_ENGINE = f"presidio-analyzer {_version('presidio-analyzer')}, spacy {_version('spacy')}"
 # A recording whose processing was cut short this many times (a crash or kill each time) fails.
 MAX_ATTEMPTS = 3
 
@@ -69,6 +79,8 @@ class RunSummary:
     waiting: list[str] = field(default_factory=list)
     """Files still being copied when the run gave up waiting."""
     processed: list[str] = field(default_factory=list)
+    deidentified: list[str] = field(default_factory=list)
+    redactions: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     """(interview id, reason)"""
     audio_seconds: float = 0.0
@@ -157,6 +169,9 @@ class Coordinator:
         self.store = Store(ws.store_path)
         self.vault = Vault(ws.vault_path)
         self.progress = progress
+        self._engine = None
+        # Read the study's lists now: a broken deny list must stop the run before any work.
+        self._lists = load_lists(ws.config_dir, config.deidentify)
 
     def close(self) -> None:
         self.store.close()
@@ -279,7 +294,7 @@ class Coordinator:
         self.store.complete_stage(
             iid,
             stage="transcribe",
-            status=DONE,
+            status=TRANSCRIBED,
             audio=outcome.audio,
             provenance={
                 "model": t.model,
@@ -359,11 +374,141 @@ class Coordinator:
                     "finished recordings are saved: run again to continue"
                 ) from None
 
+    # de-identification ----------------------------------------------------------------------
+
+    def deid_fingerprint(self) -> str:
+        """What the analyst text depends on besides the transcript: settings, lists, versions."""
+        digest = hashlib.sha256(self.config.deidentify.model_dump_json().encode())
+        # The recognizers' code and the gazetteers: editing either re-derives the analyst text.
+        code = Path(__file__).parent / "deidentify"
+        for path in sorted(code.rglob("*.py")) + sorted(self.lists_dir.glob("*.txt")):
+            digest.update(path.name.encode() + path.read_bytes())
+        digest.update(DEID_ENGINE.encode())
+        deny, allow = self.lists
+        digest.update(repr((sorted(deny.items()), allow, package_version())).encode())
+        return digest.hexdigest()
+
+    def _deidentifier(self):
+        from . import deidentify
+
+        if self._engine is None:
+            deny, allow = self.lists
+            opts = self.config.deidentify
+            model = Path(opts.spacy_model).expanduser()
+            if len(model.parts) > 1 and not model.is_absolute():
+                opts = opts.model_copy(update={"spacy_model": str(self.ws.root / model)})
+            try:
+                self._engine = deidentify.Deidentifier(opts, deny=deny, allow=allow,
+                                                       lists_dir=self.lists_dir)
+            except deidentify.DeidentifyError as e:
+                raise RunError(f"de-identification cannot start: {e}") from e
+        return self._engine
+
+    def deidentify(self, summary: RunSummary) -> None:
+        """Re-derive analyst text where settings changed, then de-identify what is transcribed."""
+        fingerprint = self.deid_fingerprint()
+        stale = [j.interview_id for j in self.store.jobs(DONE)
+                 if self.store.interview(j.interview_id).get("deid_config_sha256") != fingerprint]
+        if stale:
+            log.info("settings changed: re-deriving analyst text of %d interview(s)", len(stale))
+            self.store.requeue_deidentify(stale)
+        for job in self.store.jobs(TRANSCRIBED):
+            try:
+                count = self._deidentify_one(job.interview_id, fingerprint)
+            except Exception as e:  # one interview must never stop the others
+                log.exception("de-identification of %s failed", job.interview_id)
+                self.store.fail(job.interview_id, "deidentify", f"de-identification failed: {e!r}")
+                summary.failed.append((job.interview_id, str(e)))
+                continue
+            summary.deidentified.append(job.interview_id)
+            summary.redactions += count
+
+    def _deidentify_one(self, iid: str, fingerprint: str) -> int:
+        started = time.perf_counter()
+        opts = self.config.deidentify
+        utterances = self.vault.read_transcript(iid, reason="deidentify stage")
+        spans = self._deidentifier().analyze([u.text for u in utterances])
+        decisions, low = [], []
+        for span in spans:
+            target = decisions if span.score >= opts.threshold else low
+            target.append(redact.Decision(span.utterance, span.start, span.end, span.entity_type,
+                                          span.score, span.recognizer, span.recognizer_version))
+        decisions = redact.apply_reviews(decisions, self.store.review_decisions(iid))
+        known = self.vault.pseudonyms() if opts.study_wide_tags else None
+        result = redact.apply(utterances, decisions, opts.replacement, known, self.pools)
+        if opts.study_wide_tags:
+            self.vault.save_pseudonyms(result.pseudonyms)
+        pass_no = (self.store.interview(iid).get("deid_pass") or 0) + 1
+        first_id = self.store.next_log_id()
+        log_rows, originals = [], {}
+        for n, r in enumerate(result.replacements):
+            d = r.decision
+            originals[first_id + n] = r.original
+            log_rows.append({
+                "id": first_id + n, "interview_id": iid, "kind": "redaction", "pass": pass_no,
+                "utterance_idx": d.utterance, "orig_start": d.start, "orig_end": d.end,
+                "deid_start": r.deid_start, "deid_end": r.deid_end,
+                "audio_start": r.audio_start, "audio_end": r.audio_end,
+                "entity_type": d.entity_type, "recognizer": d.recognizer,
+                "recognizer_version": d.recognizer_version, "score": round(d.score, 4),
+                "replacement": r.replacement,
+                "review_status": "added" if d.source == "review" else "auto",
+                "config_sha256": fingerprint,
+            })
+        residual = [
+            {"utterance_idx": c.utterance, "deid_start": start, "deid_end": end,
+             "entity_type": c.entity_type, "score": round(c.score, 4), "recognizer": c.recognizer}
+            for c in low
+            if (mapped := redact.map_offsets(result, c)) is not None
+            for start, end in [mapped]
+        ]
+        # Vault first: if we are killed before the store commits, the next pass reuses these
+        # log ids and overwrites the originals.
+        self.vault.save_originals(iid, originals)
+        self.store.save_deidentified(
+            iid,
+            pass_no=pass_no,
+            config_sha256=fingerprint,
+            utterances=[{"speaker": u.speaker, "start": u.start, "end": u.end, "text": text}
+                        for u, text in zip(utterances, result.texts, strict=True)],
+            log=log_rows,
+            residual=residual,
+            provenance={
+                "model": opts.spacy_model,
+                "engine": DEID_ENGINE,
+                "package_version": package_version(),
+                "config_sha256": fingerprint,
+                "options": opts.model_dump(mode="json"),
+                "seconds": round(time.perf_counter() - started, 3),
+                "audio_duration": self.store.job(iid).duration,
+            },
+            status=DONE,
+        )
+        return len(log_rows)
+
+    @property
+    def lists_dir(self) -> Path:
+        """The gazetteers: a study's own copy in config/lists/ if it has one, else the shipped."""
+        own = self.ws.config_dir / "lists"
+        return own if own.is_dir() else LISTS_DIR
+
+    @property
+    def pools(self) -> dict[str, list[str]]:
+        """Stand-ins for surrogate replacement, from the gazetteers."""
+        files = {"PERSON": "first_names.txt", "LOCATION": "uk_places.txt",
+                 "ORGANIZATION": "uk_hospitals.txt"}
+        return {t: read_list(self.lists_dir / name) for t, name in files.items()}
+
+    @property
+    def lists(self) -> tuple[dict[str, list[str]], list[str]]:
+        return self._lists
+
     def run(self, wait: bool = True) -> RunSummary:
         started = time.perf_counter()
         summary = RunSummary()
         self.discover(summary, wait)
         self.process(summary)
+        self.deidentify(summary)
         summary.seconds = time.perf_counter() - started
         return summary
 

@@ -3,9 +3,9 @@
 ``{"interview_id", "source_file", "sha256", "metadata": {...},
 "utterances": [{"speaker", "start", "end", "text", "topic"}]}``
 
-Analyst exports may only carry de-identified text. Until the de-identification stage exists
-there is none, so an analyst export is refused rather than written without text. ``identifiable``
-exports read the vault, and every interview read is written to the vault's access log.
+Analyst exports are built from the analyst store only, so they can only carry de-identified
+text. ``identifiable`` exports read the raw transcript from the vault, and every interview read is
+written to the vault's access log.
 """
 
 from __future__ import annotations
@@ -24,8 +24,11 @@ class ExportError(Exception):
     """The export cannot be made; the message says why."""
 
 
-def _write_atomic(path: Path, data: dict) -> None:
+def _write_atomic(path: Path, data: dict, private: bool) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    # mkstemp makes the file owner-only, right for identifiable exports; analyst files are shared.
+    if not private:
+        os.fchmod(fd, 0o644)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(data, f, ensure_ascii=False, indent=2)
         f.write("\n")
@@ -34,43 +37,42 @@ def _write_atomic(path: Path, data: dict) -> None:
 
 def export_json(ws: Workspace, out: Path, identifiable: bool = False) -> list[Path]:
     """Write ``<interview_id>.json`` for every finished interview; returns the files written."""
-    if not identifiable:
-        raise ExportError(
-            "no de-identified text exists yet (the de-identification stage is not built), so "
-            "nothing was exported; '--identifiable' exports the raw transcript and is logged"
-        )
-    store, vault = Store(ws.store_path), Vault(ws.vault_path)
+    store = Store(ws.store_path)
+    vault = Vault(ws.vault_path) if identifiable else None
     try:
         out.mkdir(parents=True, exist_ok=True)
-        # Raw transcripts are identifiable: keep the folder as private as the vault.
-        os.chmod(out, 0o700)
+        if identifiable:
+            # Raw transcripts are identifiable: keep the folder as private as the vault.
+            os.chmod(out, 0o700)
         written = []
         for job in store.jobs(DONE):
             interview = store.interview(job.interview_id)
-            utterances = vault.read_transcript(
-                job.interview_id, reason=f"export --format json --identifiable to {out}"
-            )
+            if vault:
+                utterances = [
+                    {"speaker": u.speaker, "start": u.start, "end": u.end, "text": u.text,
+                     "topic": None}
+                    for u in vault.read_transcript(
+                        job.interview_id, reason=f"export --format json --identifiable to {out}"
+                    )
+                ]
+            else:
+                utterances = [
+                    {k: u[k] for k in ("speaker", "start", "end", "text", "topic")}
+                    for u in store.utterances(job.interview_id)
+                ]
             doc = {
                 "interview_id": interview["id"],
                 "source_file": interview["source_file"],
                 "sha256": interview["sha256"],
                 "respondent_id": interview["respondent_id"],
                 "metadata": interview["metadata"],
-                "utterances": [
-                    {
-                        "speaker": u.speaker,
-                        "start": u.start,
-                        "end": u.end,
-                        "text": u.text,
-                        "topic": None,
-                    }
-                    for u in utterances
-                ],
+                "utterances": utterances,
             }
             path = out / f"{interview['id']}.json"
-            _write_atomic(path, doc)
+            _write_atomic(path, doc, private=identifiable)
             written.append(path)
         return written
     finally:
         store.close()
-        vault.close()
+        if vault:
+            vault.close()

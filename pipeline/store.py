@@ -15,7 +15,9 @@ from pathlib import Path
 
 import sqlite_utils
 
-PENDING, FAILED, DONE = "pending", "failed", "done"
+from . import audit
+
+PENDING, TRANSCRIBED, FAILED, DONE = "pending", "transcribed", "failed", "done"
 
 
 def now() -> str:
@@ -90,7 +92,81 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
     db["provenance"].create_index(["interview_id", "stage"])
 
 
-MIGRATIONS = [_m001_initial]
+LOG_COLUMNS = {
+    "id": int,
+    "interview_id": str,
+    "kind": str,
+    "pass": int,
+    "target": int,
+    "utterance_idx": int,
+    "orig_start": int,
+    "orig_end": int,
+    "deid_start": int,
+    "deid_end": int,
+    "audio_start": float,
+    "audio_end": float,
+    "entity_type": str,
+    "recognizer": str,
+    "recognizer_version": str,
+    "score": float,
+    "replacement": str,
+    "review_status": str,
+    "reviewer": str,
+    "reason": str,
+    "config_sha256": str,
+    "created": str,
+    "prev_hash": str,
+    "hash": str,
+}
+
+
+def _m002_deidentified(db: sqlite_utils.Database) -> None:
+    db["utterances"].create(
+        {
+            "interview_id": str,
+            "idx": int,
+            "speaker": str,
+            "start": float,
+            "end": float,
+            "text": str,
+            "topic": str,
+        },
+        pk=("interview_id", "idx"),
+        foreign_keys=[("interview_id", "interviews", "id")],
+    )
+    db["utterances"].enable_fts(["text"], create_triggers=True, tokenize="porter")
+    db["redaction_log"].create(LOG_COLUMNS, pk="id", not_null={"interview_id", "kind", "hash"})
+    db["redaction_log"].create_index(["interview_id", "pass"])
+    for action in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER redaction_log_no_{action.lower()} BEFORE {action} ON redaction_log "
+            "BEGIN SELECT RAISE(ABORT, 'the redaction log is append-only'); END"
+        )
+    db["residual_candidates"].create(
+        {
+            "interview_id": str,
+            "pass": int,
+            "utterance_idx": int,
+            "deid_start": int,
+            "deid_end": int,
+            "entity_type": str,
+            "score": float,
+            "recognizer": str,
+        },
+        foreign_keys=[("interview_id", "interviews", "id")],
+    )
+    db["interviews"].add_column("deid_pass", int)
+    db["interviews"].add_column("deid_config_sha256", str)
+    db.create_view(
+        "redactions",
+        """
+        select r.* from redaction_log r join interviews i on i.id = r.interview_id
+        where r.kind = 'redaction' and r.pass = i.deid_pass
+        """,
+    )
+
+
+MIGRATIONS = [_m001_initial, _m002_deidentified]
 
 
 class StoreError(Exception):
@@ -278,12 +354,18 @@ class Store:
             )
 
     def retry(self, interview_id: str) -> None:
-        self.job(interview_id)
+        """Re-queue a recording: from de-identification if only that failed, else from the start."""
+        stage = self.db.execute(
+            "select stage from jobs where interview_id = ?", [interview_id]
+        ).fetchone()
+        if stage is None:
+            raise StoreError(f"no interview with id {interview_id}")
+        status = TRANSCRIBED if stage[0] == "deidentify" else PENDING
         with self.db.atomic():
             self.db.execute(
-                "update jobs set status = ?, stage = null, error = null, attempts = 0, "
+                "update jobs set status = ?, error = null, attempts = 0, "
                 "updated = ? where interview_id = ?",
-                [PENDING, now(), interview_id],
+                [status, now(), interview_id],
             )
 
     def start_attempt(self, interview_id: str) -> None:
@@ -323,3 +405,120 @@ class Store:
                 "select * from provenance where interview_id = ? order by id", [interview_id]
             )
         )
+
+    # -- de-identified text and the redaction log ----------------------------------------------
+
+    def next_log_id(self) -> int:
+        return (self.db.execute("select max(id) from redaction_log").fetchone()[0] or 0) + 1
+
+    def _append_log(self, rows: list[dict]) -> None:
+        """Append rows to the hash chain (inside the caller's transaction)."""
+        last = self.db.execute("select id, hash from redaction_log order by id desc limit 1")
+        last = last.fetchone()
+        next_id, prev = (last[0] + 1, last[1]) if last else (1, audit.GENESIS)
+        for row in rows:
+            full = {column: None for column in LOG_COLUMNS}
+            full.update(row, id=next_id, prev_hash=prev)
+            if row.get("id") not in (None, next_id):
+                raise StoreError(f"log row id {row['id']} is not the next id {next_id}")
+            full["hash"] = prev = audit.chain_hash(prev, full)
+            self.db["redaction_log"].insert(full)
+            next_id += 1
+
+    def append_review(self, row: dict) -> int:
+        """Record a reviewer's decision as a new log row; returns its id."""
+        with self.db.atomic():
+            log_id = self.next_log_id()
+            self._append_log([{**row, "id": log_id, "created": now()}])
+            self.db.execute(
+                "update jobs set status = ?, updated = ? where interview_id = ? and status = ?",
+                [TRANSCRIBED, now(), row["interview_id"], DONE],
+            )
+        return log_id
+
+    def log_rows(self, interview_id: str | None = None) -> list[dict]:
+        sql, params = "select * from redaction_log", []
+        if interview_id:
+            sql, params = sql + " where interview_id = ?", [interview_id]
+        return list(self.db.query(sql + " order by id", params))
+
+    def log_row(self, log_id: int) -> dict:
+        rows = list(self.db.query("select * from redaction_log where id = ?", [log_id]))
+        if not rows:
+            raise StoreError(f"no redaction log row with id {log_id}")
+        return rows[0]
+
+    def review_decisions(self, interview_id: str) -> list[dict]:
+        return list(
+            self.db.query(
+                "select * from redaction_log where interview_id = ? and kind in ('undo', 'add') "
+                "order by id",
+                [interview_id],
+            )
+        )
+
+    def save_deidentified(
+        self,
+        interview_id: str,
+        *,
+        pass_no: int,
+        config_sha256: str,
+        utterances: list[dict],
+        log: list[dict],
+        residual: list[dict],
+        provenance: dict,
+        status: str,
+    ) -> None:
+        """Replace the interview's analyst text and append its redactions, atomically."""
+        stamp = now()
+        with self.db.atomic():
+            self.db.execute("delete from utterances where interview_id = ?", [interview_id])
+            self.db["utterances"].insert_all(
+                {"interview_id": interview_id, "idx": i, "topic": None, **u}
+                for i, u in enumerate(utterances)
+            )
+            self._append_log([{**row, "created": stamp} for row in log])
+            self.db.execute("delete from residual_candidates where interview_id = ?",
+                            [interview_id])
+            self.db["residual_candidates"].insert_all(
+                {"interview_id": interview_id, "pass": pass_no, **r} for r in residual
+            )
+            self.db["interviews"].update(
+                interview_id,
+                {"deid_pass": pass_no, "deid_config_sha256": config_sha256, "updated": stamp},
+            )
+            self.db["provenance"].insert(
+                {"interview_id": interview_id, "stage": "deidentify", "created": stamp,
+                 **provenance}
+            )
+            self.db.execute(
+                "update jobs set status = ?, stage = ?, error = null, updated = ? "
+                "where interview_id = ?",
+                [status, "deidentify", stamp, interview_id],
+            )
+
+    def utterances(self, interview_id: str) -> list[dict]:
+        return list(
+            self.db.query(
+                "select * from utterances where interview_id = ? order by idx", [interview_id]
+            )
+        )
+
+    def residual_candidates(self, interview_id: str) -> list[dict]:
+        return list(
+            self.db.query(
+                "select * from residual_candidates where interview_id = ? "
+                "order by utterance_idx, deid_start",
+                [interview_id],
+            )
+        )
+
+    def requeue_deidentify(self, interview_ids: list[str]) -> None:
+        """Send finished interviews back through de-identification (after a config change)."""
+        with self.db.atomic():
+            for iid in interview_ids:
+                self.db.execute(
+                    "update jobs set status = ?, updated = ? where interview_id = ? "
+                    "and status = ?",
+                    [TRANSCRIBED, now(), iid, DONE],
+                )

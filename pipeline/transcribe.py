@@ -156,12 +156,12 @@ def transcribe(
     speech_total = 0.0
     language = opts.language or ""
     vad = vad_options(opts, audio.stereo)
-    for i, ((channel, speaker), samples) in enumerate(zip(roles, audio.channels)):
+    for i, ((channel, speaker), samples) in enumerate(zip(roles, audio.channels, strict=True)):
         report = None
         if on_progress:
             # Progress in audio seconds of the whole recording, channels taking equal shares.
             share = audio.duration / len(roles)
-            report = lambda t, i=i: on_progress(share * i + t / len(roles))  # noqa: E731
+            report = lambda t, i=i, share=share: on_progress(share * i + t / len(roles))  # noqa: E731
         segments, speech, language = transcribe_channel(model, samples, opts, vad, report)
         speech_total += speech
         # One party per channel: a turn runs on across Whisper's segments until a pause.

@@ -113,6 +113,16 @@ class Vault:
                 foreign_keys=[("interview_id", "transcripts", "interview_id")],
                 if_not_exists=True,
             )
+            self.db["redaction_originals"].create(
+                {"log_id": int, "interview_id": str, "original": str},
+                pk="log_id",
+                if_not_exists=True,
+            )
+            self.db["pseudonyms"].create(
+                {"entity_type": str, "key": str, "tag": str},
+                pk=("entity_type", "key"),
+                if_not_exists=True,
+            )
             self.db["access_log"].create(
                 {
                     "id": int,
@@ -214,6 +224,34 @@ class Vault:
                 "select * from utterances where interview_id = ? order by idx", [interview_id]
             )
         ]
+
+    def save_originals(self, interview_id: str, originals: dict[int, str]) -> None:
+        """The original text of each redaction log row (keyed by log id; re-runs overwrite)."""
+        with self.db.atomic():
+            self.db["redaction_originals"].upsert_all(
+                ({"log_id": k, "interview_id": interview_id, "original": v}
+                 for k, v in originals.items()),
+                pk="log_id",
+            )
+
+    def read_originals(self, interview_id: str | None, reason: str) -> dict[int, str]:
+        """Original text of redacted spans by log id; the read is logged first."""
+        self.log_access("read_originals", interview_id, reason)
+        sql, params = "select log_id, original from redaction_originals", []
+        if interview_id:
+            sql, params = sql + " where interview_id = ?", [interview_id]
+        return {r["log_id"]: r["original"] for r in self.db.query(sql, params)}
+
+    def pseudonyms(self) -> dict[tuple[str, str], str]:
+        """Study-wide tag mapping (keys are normalised originals: identifiable)."""
+        return {(r["entity_type"], r["key"]): r["tag"] for r in self.db["pseudonyms"].rows}
+
+    def save_pseudonyms(self, mapping: dict[tuple[str, str], str]) -> None:
+        with self.db.atomic():
+            self.db["pseudonyms"].upsert_all(
+                ({"entity_type": t, "key": k, "tag": v} for (t, k), v in mapping.items()),
+                pk=("entity_type", "key"),
+            )
 
     def access_log(self) -> list[dict]:
         return list(self.db.query("select * from access_log order by id"))

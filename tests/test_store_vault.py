@@ -1,4 +1,5 @@
 import os
+import sqlite3
 import stat
 
 import pytest
@@ -25,10 +26,10 @@ def _register(store, sha="ab" * 32, path="a.wav", error=None):
 
 def test_migrations_run_once(tmp_path):
     store = Store(tmp_path / "store.db")
-    assert store.schema_version == 1
+    assert store.schema_version == 2
     store.close()
     store = Store(tmp_path / "store.db")
-    assert [r["version"] for r in store.db["migrations"].rows] == [1]
+    assert [r["version"] for r in store.db["migrations"].rows] == [1, 2]
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
@@ -61,7 +62,7 @@ def test_job_lifecycle(tmp_path):
 
 def test_foreign_keys_enforced(tmp_path):
     store = Store(tmp_path / "store.db")
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.IntegrityError):
         store.db["jobs"].insert({"interview_id": "missing", "status": PENDING})
 
 
@@ -94,7 +95,8 @@ def test_vault_replaces_never_duplicates_and_logs_reads(tmp_path):
     assert row["os_user"]
 
 
-def test_store_schema_has_no_transcript_text(tmp_path):
+def test_only_deidentified_utterances_hold_text_in_the_store(tmp_path):
     store = Store(tmp_path / "store.db")
-    columns = {c.name for t in store.db.tables for c in t.columns}
-    assert not columns & {"text", "word", "words", "utterance", "transcript"}
+    with_text = {t.name for t in store.db.tables
+                 if {c.name for c in t.columns} & {"text", "word", "original", "transcript"}}
+    assert {t for t in with_text if not t.startswith("utterances_fts")} == {"utterances"}

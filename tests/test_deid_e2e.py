@@ -1,0 +1,176 @@
+"""De-identification through the real CLI on a real interview: the boundary, the log, review."""
+
+import json
+import re
+import shutil
+import sqlite3
+
+import pytest
+from rapidfuzz import fuzz
+
+from pipeline import api
+from pipeline.config import LISTS_DIR, read_list
+from tests.conftest import TEST_CONFIG, drop, run_cli, shared_file
+
+pytestmark = pytest.mark.slow
+NUMBER_TYPES = {"PHONE", "NHS_NUMBER", "EMAIL", "POSTCODE"}
+
+
+def analyst_export(ws, out):
+    run_cli(ws, "export", "--format", "json", "--out", str(out))
+    return [json.loads(p.read_text()) for p in sorted(out.glob("*.json"))]
+
+
+def leaks(text: str, pii: dict) -> bool:
+    """Is a planted identifier still there, exactly or as ASR might spell it?"""
+    if pii["type"] in NUMBER_TYPES | {"DATE"}:
+        digits = re.sub(r"\D", "", pii["text"])
+        if len(digits) >= 4 and digits in re.sub(r"\D", "", text):
+            return True
+    words = re.findall(r"[a-z0-9']+", text.lower())
+    target = pii["text"].lower()
+    n = len(target.split())
+    grams = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
+    return any(fuzz.ratio(g, target) >= 85 for g in grams)
+
+
+@pytest.fixture(scope="module")
+def deid_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("deid")
+    ws = tmp / "ws"
+    api.init(ws)
+    (ws / "config" / "pipeline.yaml").write_text(TEST_CONFIG)
+    truth = json.loads(shared_file("samples", "D01", "truth.json").read_text())
+    drop(ws, shared_file("samples", "D01", "D01_stereo.wav"), "d01.wav", sidecar=truth["metadata"])
+    result = run_cli(ws, "run")
+    return ws, truth, result
+
+
+def test_run_reports_redactions(deid_run):
+    _, _, result = deid_run
+    assert "de-identified 1" in result.output
+    assert int(re.search(r"\((\d+) redactions\)", result.output).group(1)) >= 5
+
+
+def test_analyst_export_carries_no_planted_identifier(deid_run, tmp_path):
+    ws, truth, _ = deid_run
+    (doc,) = analyst_export(ws, tmp_path / "out")
+    text = " ".join(u["text"] for u in doc["utterances"])
+    planted = [p for t in truth["turns"] for p in t["pii"]]
+    left = [p["text"] for p in planted if leaks(text, p)]
+    assert len(left) <= 0.1 * len(planted), left
+    assert not [p for p in planted if p["type"] in NUMBER_TYPES and leaks(text, p)]
+    assert re.search(r"\[PERSON_\d+\]", text)
+    assert all(u["topic"] is None for u in doc["utterances"])
+
+
+def test_store_and_transcripts_hold_no_raw_text(deid_run, tmp_path):
+    ws, truth, _ = deid_run
+    raw = api.export(ws, tmp_path / "raw", identifiable=True)
+    utterances = json.loads(raw[0].read_text())["utterances"]
+    spoken = " ".join(u["text"] for u in utterances)
+    heard = {p["text"] for t in truth["turns"] for p in t["pii"]
+             if p["type"] == "PERSON" and p["text"] in spoken}
+    assert heard
+    analyst_bytes = b"".join(p.read_bytes() for p in ws.glob("store.db*"))
+    analyst_bytes += b"".join(p.read_bytes() for p in (ws / "transcripts").rglob("*") if p.is_file())
+    for name in heard:
+        assert name.encode() not in analyst_bytes, name
+
+
+def test_full_text_search(deid_run):
+    ws, _, _ = deid_run
+    with sqlite3.connect(ws / "store.db") as db:
+        hits = db.execute(
+            "select u.speaker from utterances u join utterances_fts f on f.rowid = u.rowid "
+            "where utterances_fts match 'dialysis'"
+        ).fetchall()
+    assert hits and {h[0] for h in hits} <= {"interviewer", "respondent"}
+
+
+def test_log_verifies_and_tampering_is_caught(deid_run, tmp_path):
+    ws, _, _ = deid_run
+    result = run_cli(ws, "audit", "verify")
+    assert result.output.startswith("OK: ")
+    head = run_cli(ws, "audit", "head").output.strip()
+    assert len(head) == 64
+    assert run_cli(ws, "audit", "verify", "--expect", head).output.startswith("OK")
+    copy = tmp_path / "copy"
+    shutil.copytree(ws, copy)
+    with sqlite3.connect(copy / "store.db") as db:
+        db.execute("drop trigger redaction_log_no_update")
+        db.execute("update redaction_log set replacement = 'Keith' where id = 2")
+    result = run_cli(copy, "audit", "verify", expect=1)
+    assert "first bad row: 2" in result.output
+    shutil.rmtree(copy)
+    shutil.copytree(ws, copy)
+    with sqlite3.connect(copy / "store.db") as db:
+        db.execute("drop trigger redaction_log_no_delete")
+        last = db.execute("select max(id) from redaction_log").fetchone()[0]
+        db.execute("delete from redaction_log where id = ?", [last])
+    assert run_cli(copy, "audit", "verify").output.startswith("OK")
+    result = run_cli(copy, "audit", "verify", "--expect", head, expect=1)
+    assert "expected" in result.output
+
+
+def test_review_undo_and_add_are_logged_and_rederive(deid_run):
+    ws, _, _ = deid_run
+    rows = api.redactions(ws, api.status(ws)[0].interview_id)
+    iid = rows[0]["interview_id"]
+    target = rows[0]
+    originals = api.originals(ws, iid, "test")
+    original = originals[target["id"]]
+    result = run_cli(ws, "review", "undo", str(target["id"]), "--reason", "not an identifier",
+                     "--reviewer", "tester")
+    assert "undone" in result.output
+    text = api.analyst_utterances(ws, iid)[target["utterance_idx"]]["text"]
+    assert original in text
+    undo = [r for r in api.redactions(ws, iid)]
+    assert all(r["orig_start"] != target["orig_start"] or r["utterance_idx"] !=
+               target["utterance_idx"] for r in undo)
+    # put it back as a reviewer's addition
+    result = run_cli(ws, "review", "add", iid, "--utterance", str(target["utterance_idx"]),
+                     "--text", original, "--type", target["entity_type"], "--reason", "yes it is")
+    text = api.analyst_utterances(ws, iid)[target["utterance_idx"]]["text"]
+    assert original not in text
+    log = [r for r in api.redactions(ws, iid) if r["review_status"] == "added"]
+    assert len(log) == 1
+    decisions = [r for r in sqlite3.connect(ws / "store.db").execute(
+        "select kind, reviewer, reason from redaction_log where kind in ('undo','add')")]
+    assert decisions[0] == ("undo", "tester", "not an identifier") and decisions[1][0] == "add"
+    assert run_cli(ws, "audit", "verify").output.startswith("OK")
+    # decisions survive a re-run
+    run_cli(ws, "run")
+    assert original not in api.analyst_utterances(ws, iid)[target["utterance_idx"]]["text"]
+
+
+def test_residual_lists_things_to_check(deid_run):
+    ws, _, _ = deid_run
+    result = run_cli(ws, "review", "residual")
+    assert "item(s) to check" in result.output
+
+
+def test_config_change_rederives_from_vault(deid_run):
+    ws, _, _ = deid_run
+    iid = api.status(ws)[0].interview_id
+    before = api.analyst_utterances(ws, iid)
+    keep = {t.lower() for t in read_list(LISTS_DIR / "keep_terms.txt")}
+    word = next(w for u in before for w in u["text"].split()
+                if w.isalpha() and len(w) > 7 and w.lower() not in keep)
+    (ws / "config" / "deny_list.yaml").write_text(f"LOCATION: [{word}]\n")
+    result = run_cli(ws, "run")
+    assert "de-identified 1" in result.output
+    after = " ".join(u["text"] for u in api.analyst_utterances(ws, iid))
+    assert word not in after
+    with sqlite3.connect(ws / "store.db") as db:
+        hashes = db.execute("select distinct config_sha256 from provenance "
+                            "where stage = 'deidentify'").fetchall()
+    assert len(hashes) >= 2
+    (ws / "config" / "deny_list.yaml").unlink()
+    run_cli(ws, "run")
+
+
+def test_bad_deny_list_is_explained(workspace):
+    (workspace / "config" / "deny_list.yaml").write_text("NAMES: [Keith]\n")
+    result = run_cli(workspace, "run", expect=1)
+    assert "unknown entity type 'NAMES'" in result.output
