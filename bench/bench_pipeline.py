@@ -1,6 +1,9 @@
 """How much does the pipeline cost on top of plain faster-whisper?  (``make bench``)
 
-One run measures two things on the SAME recording with the SAME settings:
+One run measures two things on the SAME recording with the SAME settings. The recording is, by
+default, a telephone interview of at least 10 minutes made from ``../shared/samples`` (the sample
+interviews end to end, 8 kHz mu-law, stereo with one party per channel; ``--mono`` mixes it down,
+``--minutes`` sets the length, ``--audio`` measures any other file):
 
 bare
     faster-whisper as a user would call it, in a fresh Python process: ``WhisperModel(model_dir,
@@ -24,7 +27,7 @@ process (``ru_utime``, ``ru_stime``, ``ru_maxrss`` from ``wait4``).
 
 Reading it on a shared machine: the transcription itself varies by 10-30% from run to run (time
 spent waiting for a core, cache contention, and Whisper's temperature fallback, which samples at
-random), and that noise swamps the pipeline's own cost. Two lines help: the CPU-time ratio (not
+random; the pipeline seeds it, bare does not), and that noise swamps the pipeline's own cost. Two lines help: the CPU-time ratio (not
 inflated by waiting for a core) and "outside the stages", the seconds each process spends on
 everything but its recorded stages (start-up, model load, audio decoding, and for the pipeline
 hashing, probing and database writes), whose difference is the pipeline's fixed overhead. Stages
@@ -41,13 +44,14 @@ which samples at random, so even two bare runs differ by a few words (and a few 
 The last line is ``pipeline/bare = X.XX``: pipeline wall / bare wall. 1.00 means the pipeline adds
 nothing; 1.10 means it costs 10% more than calling faster-whisper directly.
 
-    .venv/bin/python bench/bench_pipeline.py [--audio PATH] [--model base|tiny.en] [--repeat N]
-                                             [--json PATH]
+    .venv/bin/python bench/bench_pipeline.py [--audio PATH | --minutes M [--mono]]
+                                             [--model base|tiny.en] [--repeat N] [--json PATH]
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import hashlib
 import importlib
 import json
@@ -66,7 +70,7 @@ REPO = Path(__file__).resolve().parent.parent
 BIN = REPO / ".venv" / "bin"
 if not (BIN / "interviews").exists():
     BIN = Path(sys.executable).parent
-DEFAULT_AUDIO = REPO / ".." / "shared" / "samples" / "D01" / "D01_stereo.wav"
+SAMPLES = REPO / ".." / "shared" / "samples"
 FALLBACK_AUDIO = REPO / "recordings" / "sample_interview_01.wav"
 
 sys.path.insert(0, str(REPO))
@@ -173,9 +177,47 @@ def run_pipeline(audio: Path, overrides: dict) -> dict:
     return result
 
 
+def build_audio(minutes: float, mono: bool, dest: Path) -> Path:
+    """A telephone interview of at least ``minutes``: the sample stereo interviews end to end,
+    as 8 kHz mu-law WAV (mixed to mono with ``mono``)."""
+    import av
+    import numpy as np
+    from faster_whisper import decode_audio
+
+    sources = sorted(SAMPLES.glob("*/*_stereo.wav")) or [FALLBACK_AUDIO]
+    parts = [np.stack(decode_audio(str(p), sampling_rate=8000, split_stereo=True)) for p in sources]
+    pieces, total = [], 0
+    while total < minutes * 60 * 8000:
+        piece = parts[len(pieces) % len(parts)]
+        pieces.append(piece)
+        total += piece.shape[1]
+    samples = np.concatenate(pieces, axis=1).astype(np.float32)
+    if mono:
+        samples = samples.mean(axis=0, keepdims=True)
+    layout = "mono" if mono else "stereo"
+    with av.open(str(dest), "w") as container:
+        stream = container.add_stream("pcm_mulaw", rate=8000, layout=layout)
+        frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout=layout)
+        frame.sample_rate = 8000
+        resampler = av.AudioResampler(format="s16", layout=layout, rate=8000)
+        for resampled in resampler.resample(frame) + resampler.resample(None):
+            for packet in stream.encode(resampled):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return dest
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--audio", type=Path, help=f"recording (default {DEFAULT_AUDIO})")
+    parser.add_argument(
+        "--audio", type=Path,
+        help="recording to measure (default: the sample interviews end to end, see --minutes)",
+    )
+    parser.add_argument("--minutes", type=float, default=10,
+                        help="length of the default recording (default 10)")
+    parser.add_argument("--mono", action="store_true",
+                        help="mix the default recording to mono (default: stereo, one party each)")
     parser.add_argument("--model", default="base", help="base (default), tiny.en or a model dir")
     parser.add_argument("--repeat", type=int, default=1, help="alternate runs; keep the minimum")
     parser.add_argument("--json", type=Path, help="also write the numbers to this file")
@@ -183,8 +225,10 @@ def main() -> None:
     if a.repeat < 1:
         parser.error("--repeat must be at least 1")
 
-    audio = a.audio or (DEFAULT_AUDIO if DEFAULT_AUDIO.exists() else FALLBACK_AUDIO)
-    audio = audio.resolve()
+    scratch = Path(tempfile.mkdtemp(prefix="bench-audio-"))
+    atexit.register(shutil.rmtree, scratch, True)
+    name = f"interview_{a.minutes:g}min_{'mono' if a.mono else 'stereo'}.wav"
+    audio = (a.audio or build_audio(a.minutes, a.mono, scratch / name)).resolve()
     if not audio.is_file():
         parser.error(f"no such recording: {audio}")
 

@@ -344,3 +344,20 @@ def test_bad_config_is_explained(workspace):
     (workspace / "config" / "pipeline.yaml").write_text("transcribe:\n  modle: base\n")
     result = run_cli(workspace, "run", expect=1)
     assert "unknown setting 'transcribe.modle'" in result.output
+
+
+def test_process_pool_gives_the_same_transcripts(tmp_path, jfk):
+    """Two workers, each loading its model once, give what one process gives."""
+    samples, _ = jfk
+    results = []
+    for workers in (1, 2):
+        ws = tmp_path / f"w{workers}"
+        api.init(ws)
+        (ws / "config" / "pipeline.yaml").write_text(TEST_CONFIG + f"run:\n  workers: {workers}\n")
+        for i in range(2):
+            encode(np.roll(samples, i * 3200), 16000, ws / "recordings" / f"r{i}.wav", "pcm_s16le")
+        time.sleep(0.3)
+        run_cli(ws, "run")
+        docs = export(ws, tmp_path, f"out{workers}")
+        results.append({d["sha256"]: d["utterances"] for d in docs.values()})
+    assert len(results[0]) == 2 and results[0] == results[1]
