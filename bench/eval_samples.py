@@ -8,7 +8,10 @@ spoken (truth.json):
 - the same for bare faster-whisper (same model, `model.transcribe(audio)` with its defaults, each
   channel on its own for stereo), so the difference is what the pipeline costs or gains;
 - speaker coverage: the share of true speech time covered by utterances of the right speaker and
-  of no other (stereo only).
+  of no other (stereo only);
+- de-identification, on the analyst export: planted identifiers still recognisable (exactly, as
+  ASR misspelt them, or their digits), of those the raw transcript contains; and terms analysis
+  needs ("traps") present in the raw transcript but gone from the analyst text.
 
 Usage: .venv/bin/python bench/eval_samples.py [--model tiny.en|base] [--set key=value ...]
 """
@@ -23,9 +26,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+import re
+
 import jiwer
 import numpy as np
 import yaml
+from rapidfuzz import fuzz
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT.parent / "shared" / "samples"
@@ -52,6 +58,21 @@ def coverage(utterances, turns, step=0.01) -> float:
         good += np.sum(covered[t["speaker"]][a:b] & ~covered[other][a:b])
         total += b - a
     return good / total
+
+
+def _grams(text: str, n: int) -> list[str]:
+    words = re.findall(r"[a-z0-9']+", text.lower())
+    return [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
+
+
+def present(term: str, text: str, kind: str = "") -> bool:
+    """Is ``term`` in ``text``, exactly or as ASR might spell it (or, for numbers, its digits)?"""
+    digits = re.sub(r"\D", "", term)
+    if kind in ("PHONE", "NHS_NUMBER", "POSTCODE", "DATE") and len(digits) >= 4:
+        if digits in re.sub(r"\D", "", text):
+            return True
+    target = " ".join(re.findall(r"[a-z0-9']+", term.lower()))
+    return any(fuzz.ratio(g, target) >= 85 for g in _grams(text, len(target.split()) or 1))
 
 
 def bare(path: Path, model_dir: str, stereo: bool) -> list[str]:
@@ -94,7 +115,10 @@ def main() -> None:
                 subprocess.run([sys.executable, "-m", "pipeline", "-q", "-w", str(ws), "export",
                                 "--out", str(ws / "out"), "--identifiable"], check=True,
                                capture_output=True)
+                subprocess.run([sys.executable, "-m", "pipeline", "-q", "-w", str(ws), "export",
+                                "--out", str(ws / "analyst")], check=True, capture_output=True)
                 (doc,) = [json.loads(p.read_text()) for p in (ws / "out").glob("*.json")]
+                (deid,) = [json.loads(p.read_text()) for p in (ws / "analyst").glob("*.json")]
                 path = ws / "recordings" / name
                 stereo = kind == "stereo"
                 bare_texts = [] if args.no_bare else bare(path, model_dir, stereo)
@@ -111,6 +135,16 @@ def main() -> None:
                                                          if u["speaker"] == sp))
                     if bare_texts:
                         row[f"bare_wer_{sp}"] = wer(ref, bare_texts[i])
+            raw_text = " ".join(u["text"] for u in utts)
+            deid_text = " ".join(u["text"] for u in deid["utterances"])
+            pii = [p for t in truth["turns"] for p in t["pii"]]
+            heard = [p for p in pii if present(p["text"], raw_text, p["type"])]
+            left = [p["text"] for p in heard if present(p["text"], deid_text, p["type"])]
+            traps = [t["text"] for turn in truth["turns"] for t in turn["traps"]
+                     if present(t["text"], raw_text)]
+            lost = [t for t in traps if not present(t, deid_text)]
+            row.update(pii_planted=len(pii), pii_heard=len(heard), pii_left=len(left),
+                       left=left, traps_heard=len(traps), traps_lost=len(lost), lost=lost)
             rows.append(row)
             print(json.dumps({k: round(v, 4) if isinstance(v, float) else v
                               for k, v in row.items()}), flush=True)
@@ -120,6 +154,10 @@ def main() -> None:
         line += f", bare {np.mean([r['bare_wer'] for r in rows]):.4f}"
     covs = [r["coverage"] for r in rows if "coverage" in r]
     print(line + (f", stereo coverage {min(covs):.4f} (min)" if covs else ""))
+    heard, left = sum(r["pii_heard"] for r in rows), sum(r["pii_left"] for r in rows)
+    traps, lost = sum(r["traps_heard"] for r in rows), sum(r["traps_lost"] for r in rows)
+    print(f"de-identification: {left}/{heard} recognisable planted identifiers left "
+          f"({sum(r['pii_planted'] for r in rows)} planted); {lost}/{traps} kept terms lost")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ still pending.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import logging
 import multiprocessing
@@ -428,11 +429,7 @@ class Coordinator:
         opts = self.config.deidentify
         utterances = self.vault.read_transcript(iid, reason="deidentify stage")
         spans = self._deidentifier().analyze([u.text for u in utterances])
-        decisions, low = [], []
-        for span in spans:
-            target = decisions if span.score >= opts.threshold else low
-            target.append(redact.Decision(span.utterance, span.start, span.end, span.entity_type,
-                                          span.score, span.recognizer, span.recognizer_version))
+        decisions, candidates = redact.split_by_score(spans, opts.threshold)
         decisions = redact.apply_reviews(decisions, self.store.review_decisions(iid))
         known = self.vault.pseudonyms() if opts.study_wide_tags else None
         result = redact.apply(utterances, decisions, opts.replacement, known, self.pools)
@@ -440,28 +437,12 @@ class Coordinator:
             self.vault.save_pseudonyms(result.pseudonyms)
         pass_no = (self.store.interview(iid).get("deid_pass") or 0) + 1
         first_id = self.store.next_log_id()
-        log_rows, originals = [], {}
-        for n, r in enumerate(result.replacements):
-            d = r.decision
-            originals[first_id + n] = r.original
-            log_rows.append({
-                "id": first_id + n, "interview_id": iid, "kind": "redaction", "pass": pass_no,
-                "utterance_idx": d.utterance, "orig_start": d.start, "orig_end": d.end,
-                "deid_start": r.deid_start, "deid_end": r.deid_end,
-                "audio_start": r.audio_start, "audio_end": r.audio_end,
-                "entity_type": d.entity_type, "recognizer": d.recognizer,
-                "recognizer_version": d.recognizer_version, "score": round(d.score, 4),
-                "replacement": r.replacement,
-                "review_status": "added" if d.source == "review" else "auto",
-                "config_sha256": fingerprint,
-            })
-        residual = [
-            {"utterance_idx": c.utterance, "deid_start": start, "deid_end": end,
-             "entity_type": c.entity_type, "score": round(c.score, 4), "recognizer": c.recognizer}
-            for c in low
-            if (mapped := redact.map_offsets(result, c)) is not None
-            for start, end in [mapped]
+        log_rows = [
+            {**row, "id": first_id + n, "interview_id": iid, "pass": pass_no,
+             "config_sha256": fingerprint}
+            for n, row in enumerate(redact.log_rows(result))
         ]
+        originals = {first_id + n: r.original for n, r in enumerate(result.replacements)}
         # Vault first: if we are killed before the store commits, the next pass reuses these
         # log ids and overwrites the originals.
         self.vault.save_originals(iid, originals)
@@ -472,7 +453,7 @@ class Coordinator:
             utterances=[{"speaker": u.speaker, "start": u.start, "end": u.end, "text": text}
                         for u, text in zip(utterances, result.texts, strict=True)],
             log=log_rows,
-            residual=residual,
+            residual=redact.residual_rows(result, candidates),
             provenance={
                 "model": opts.spacy_model,
                 "engine": DEID_ENGINE,
@@ -492,7 +473,7 @@ class Coordinator:
         own = self.ws.config_dir / "lists"
         return own if own.is_dir() else LISTS_DIR
 
-    @property
+    @functools.cached_property
     def pools(self) -> dict[str, list[str]]:
         """Stand-ins for surrogate replacement, from the gazetteers."""
         files = {"PERSON": "first_names.txt", "LOCATION": "uk_places.txt",

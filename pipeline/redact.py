@@ -189,3 +189,49 @@ def map_offsets(result: Redacted, span) -> tuple[int, int] | None:
             return None
         shift += len(r.replacement) - (d.end - d.start)
     return span.start + shift, span.end + shift
+
+
+def split_by_score(spans, threshold: float) -> tuple[list[Decision], list[Decision]]:
+    """Recognizer spans as decisions: those to redact, and low-score candidates for review."""
+    redact_, review = [], []
+    for span in spans:
+        decision = Decision(span.utterance, span.start, span.end, span.entity_type, span.score,
+                            span.recognizer, span.recognizer_version)
+        (redact_ if span.score >= threshold else review).append(decision)
+    return redact_, review
+
+
+def log_rows(result: Redacted) -> list[dict]:
+    """One redaction-log row per replacement (without the original text, which goes to the
+    vault, and without the interview, pass and id the coordinator adds)."""
+    return [
+        {
+            "kind": "redaction",
+            "utterance_idx": r.decision.utterance,
+            "orig_start": r.decision.start,
+            "orig_end": r.decision.end,
+            "deid_start": r.deid_start,
+            "deid_end": r.deid_end,
+            "audio_start": r.audio_start,
+            "audio_end": r.audio_end,
+            "entity_type": r.decision.entity_type,
+            "recognizer": r.decision.recognizer,
+            "recognizer_version": r.decision.recognizer_version,
+            "score": round(r.decision.score, 4),
+            "replacement": r.replacement,
+            "review_status": "added" if r.decision.source == "review" else "auto",
+        }
+        for r in result.replacements
+    ]
+
+
+def residual_rows(result: Redacted, candidates: list[Decision]) -> list[dict]:
+    """Low-score candidates left in the text, located in the de-identified text."""
+    rows = []
+    for c in candidates:
+        mapped = map_offsets(result, c)
+        if mapped is not None:
+            rows.append({"utterance_idx": c.utterance, "deid_start": mapped[0],
+                         "deid_end": mapped[1], "entity_type": c.entity_type,
+                         "score": round(c.score, 4), "recognizer": c.recognizer})
+    return rows
