@@ -26,55 +26,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-import re
-
-import jiwer
 import numpy as np
 import yaml
-from rapidfuzz import fuzz
+from metrics import coverage, present, wer
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT.parent / "shared" / "samples"
-CLEAN = jiwer.Compose(
-    [jiwer.ToLowerCase(), jiwer.RemovePunctuation(), jiwer.RemoveMultipleSpaces(), jiwer.Strip(),
-     jiwer.ReduceToListOfListOfWords()]
-)
-
-
-def wer(ref: str, hyp: str) -> float:
-    return jiwer.wer(ref, hyp, reference_transform=CLEAN, hypothesis_transform=CLEAN)
-
-
-def coverage(utterances, turns, step=0.01) -> float:
-    n = int(max(t["end"] for t in turns) / step) + 2
-    covered = {s: np.zeros(n, bool) for s in ("interviewer", "respondent")}
-    for u in utterances:
-        if u["speaker"] in covered:
-            covered[u["speaker"]][int(u["start"] / step) : int(u["end"] / step)] = True
-    good = total = 0
-    for t in turns:
-        a, b = int(t["start"] / step), int(t["end"] / step)
-        other = "respondent" if t["speaker"] == "interviewer" else "interviewer"
-        good += np.sum(covered[t["speaker"]][a:b] & ~covered[other][a:b])
-        total += b - a
-    return good / total
-
-
-def _grams(text: str, n: int) -> list[str]:
-    words = re.findall(r"[a-z0-9']+", text.lower())
-    return [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
-
-
-def present(term: str, text: str, kind: str = "") -> bool:
-    """Is ``term`` in ``text``, exactly or as ASR might spell it (or, for numbers, its digits)?"""
-    digits = re.sub(r"\D", "", term)
-    if kind in ("PHONE", "NHS_NUMBER", "POSTCODE", "DATE") and len(digits) >= 4:
-        if digits in re.sub(r"\D", "", text):
-            return True
-    target = " ".join(re.findall(r"[a-z0-9']+", term.lower()))
-    return any(fuzz.ratio(g, target) >= 85 for g in _grams(text, len(target.split()) or 1))
-
-
 def bare(path: Path, model_dir: str, stereo: bool) -> list[str]:
     """Plain faster-whisper, default options: one text per channel."""
     from faster_whisper import WhisperModel, decode_audio
@@ -139,9 +96,11 @@ def main() -> None:
             deid_text = " ".join(u["text"] for u in deid["utterances"])
             pii = [p for t in truth["turns"] for p in t["pii"]]
             heard = [p for p in pii if present(p["text"], raw_text, p["type"])]
-            left = [p["text"] for p in heard if present(p["text"], deid_text, p["type"])]
             traps = [t["text"] for turn in truth["turns"] for t in turn["traps"]
                      if present(t["text"], raw_text)]
+            ordinary = [t.lower() for t in traps]
+            left = [p["text"] for p in heard
+                    if present(p["text"], deid_text, p["type"], ordinary.count(p["text"].lower()))]
             lost = [t for t in traps if not present(t, deid_text)]
             row.update(pii_planted=len(pii), pii_heard=len(heard), pii_left=len(left),
                        left=left, traps_heard=len(traps), traps_lost=len(lost), lost=lost)

@@ -14,28 +14,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from bench.metrics import coverage
 from pipeline import api
 from pipeline.cli import cli
 from tests.conftest import ROOT, TEST_CONFIG, drop, encode, run_cli, shared_file
 
 pytestmark = pytest.mark.slow
-
-
-def speaker_coverage(utterances, turns) -> float:
-    """Share of true speech time covered by the right speaker's utterances and no other's."""
-    step = 0.01
-    n = int(max(t["end"] for t in turns) / step) + 2
-    covered = {s: np.zeros(n, bool) for s in ("interviewer", "respondent")}
-    for u in utterances:
-        if u["speaker"] in covered:
-            covered[u["speaker"]][int(u["start"] / step) : int(u["end"] / step)] = True
-    good = total = 0
-    for t in turns:
-        a, b = int(t["start"] / step), int(t["end"] / step)
-        other = "respondent" if t["speaker"] == "interviewer" else "interviewer"
-        good += np.sum(covered[t["speaker"]][a:b] & ~covered[other][a:b])
-        total += b - a
-    return good / total
 
 
 def export(ws, tmp_path, name="out"):
@@ -75,7 +59,7 @@ def test_stereo_interview_is_stored_with_speakers(stereo_run):
     assert {u["speaker"] for u in utterances} == {"interviewer", "respondent"}
     assert all(set(u) == {"speaker", "start", "end", "text", "topic"} for u in utterances)
     assert [u["start"] for u in utterances] == sorted(u["start"] for u in utterances)
-    assert speaker_coverage(utterances, truth["turns"]) >= 0.95
+    assert coverage(utterances, truth["turns"]) >= 0.95
 
 
 def test_store_holds_provenance_not_text(stereo_run):

@@ -6,8 +6,8 @@ import shutil
 import sqlite3
 
 import pytest
-from rapidfuzz import fuzz
 
+from bench.metrics import present
 from pipeline import api
 from pipeline.config import LISTS_DIR, read_list
 from tests.conftest import TEST_CONFIG, drop, run_cli, shared_file
@@ -19,19 +19,6 @@ NUMBER_TYPES = {"PHONE", "NHS_NUMBER", "EMAIL", "POSTCODE"}
 def analyst_export(ws, out):
     run_cli(ws, "export", "--format", "json", "--out", str(out))
     return [json.loads(p.read_text()) for p in sorted(out.glob("*.json"))]
-
-
-def leaks(text: str, pii: dict) -> bool:
-    """Is a planted identifier still there, exactly or as ASR might spell it?"""
-    if pii["type"] in NUMBER_TYPES | {"DATE"}:
-        digits = re.sub(r"\D", "", pii["text"])
-        if len(digits) >= 4 and digits in re.sub(r"\D", "", text):
-            return True
-    words = re.findall(r"[a-z0-9']+", text.lower())
-    target = pii["text"].lower()
-    n = len(target.split())
-    grams = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
-    return any(fuzz.ratio(g, target) >= 85 for g in grams)
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +44,10 @@ def test_analyst_export_carries_no_planted_identifier(deid_run, tmp_path):
     (doc,) = analyst_export(ws, tmp_path / "out")
     text = " ".join(u["text"] for u in doc["utterances"])
     planted = [p for t in truth["turns"] for p in t["pii"]]
-    left = [p["text"] for p in planted if leaks(text, p)]
+    traps = [t["text"].lower() for turn in truth["turns"] for t in turn["traps"]]
+    left = [p["text"] for p in planted if present(p["text"], text, p["type"], traps.count(p["text"].lower()))]
     assert len(left) <= 0.1 * len(planted), left
-    assert not [p for p in planted if p["type"] in NUMBER_TYPES and leaks(text, p)]
+    assert not [p for p in planted if p["type"] in NUMBER_TYPES and present(p["text"], text, p["type"], traps.count(p["text"].lower()))]
     assert re.search(r"\[PERSON_\d+\]", text)
     assert all(u["topic"] is None for u in doc["utterances"])
 

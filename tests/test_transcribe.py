@@ -1,18 +1,11 @@
-import jiwer
 import pytest
 
+from bench.metrics import wer
 from pipeline import audio, config, models
 from pipeline.transcribe import Word, split_words, transcribe
 from tests.conftest import encode, shared_file
 
 TINY = config.load(overrides={"transcribe": {"model": "tiny.en"}}).transcribe
-
-def wer(reference: str, hypothesis: str) -> float:
-    clean = jiwer.Compose(
-        [jiwer.ToLowerCase(), jiwer.RemovePunctuation(), jiwer.RemoveMultipleSpaces(),
-         jiwer.Strip(), jiwer.ReduceToListOfListOfWords()]
-    )
-    return jiwer.wer(reference, hypothesis, reference_transform=clean, hypothesis_transform=clean)
 
 @pytest.fixture(scope="module")
 def tiny():

@@ -1,0 +1,53 @@
+"""Measures shared by the benchmarks and the tests: word error rate, speaker coverage, and whether
+an identifier is still present in a text (as ASR might spell it)."""
+
+from __future__ import annotations
+
+import re
+
+import jiwer
+import numpy as np
+from rapidfuzz import fuzz
+
+CLEAN = jiwer.Compose(
+    [jiwer.ToLowerCase(), jiwer.RemovePunctuation(), jiwer.RemoveMultipleSpaces(), jiwer.Strip(),
+     jiwer.ReduceToListOfListOfWords()]
+)
+
+
+def wer(ref: str, hyp: str) -> float:
+    return jiwer.wer(ref, hyp, reference_transform=CLEAN, hypothesis_transform=CLEAN)
+
+
+def coverage(utterances, turns, step=0.01) -> float:
+    """Share of true speech time covered by utterances of the right speaker and of no other."""
+    n = int(max(t["end"] for t in turns) / step) + 2
+    covered = {s: np.zeros(n, bool) for s in ("interviewer", "respondent")}
+    for u in utterances:
+        if u["speaker"] in covered:
+            covered[u["speaker"]][int(u["start"] / step) : int(u["end"] / step)] = True
+    good = total = 0
+    for t in turns:
+        a, b = int(t["start"] / step), int(t["end"] / step)
+        other = "respondent" if t["speaker"] == "interviewer" else "interviewer"
+        good += np.sum(covered[t["speaker"]][a:b] & ~covered[other][a:b])
+        total += b - a
+    return good / total
+
+
+def _grams(text: str, n: int) -> list[str]:
+    words = re.findall(r"[a-z0-9']+", text.lower())
+    return [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
+
+
+def present(term: str, text: str, kind: str = "", allowed: int = 0) -> bool:
+    """Is ``term`` in ``text`` more than ``allowed`` times, exactly or as ASR might spell it (or,
+    for numbers, its digits)? ``allowed`` counts uses that must stay, such as "a lot of faith"
+    in an interview where Faith is also a name."""
+    digits = re.sub(r"\D", "", term)
+    if kind in ("PHONE", "NHS_NUMBER", "POSTCODE", "DATE") and len(digits) >= 4:
+        if digits in re.sub(r"\D", "", text):
+            return True
+    target = " ".join(re.findall(r"[a-z0-9']+", term.lower()))
+    grams = _grams(text, len(target.split()) or 1)
+    return sum(fuzz.ratio(g, target) >= 85 for g in grams) > allowed
