@@ -17,7 +17,7 @@ from . import watch as watch_mod
 from . import workspace as workspace_mod
 from .coordinator import RunSummary
 from .store import FAILED, Job, Store
-from .vault import Vault, _user
+from .vault import Vault, os_user
 
 
 def init(directory: str | Path) -> workspace_mod.Workspace:
@@ -44,11 +44,8 @@ def _store(workspace) -> Store:
 
 
 def status(workspace: str | Path = ".") -> list[Job]:
-    store = _store(workspace)
-    try:
+    with _store(workspace) as store:
         return store.jobs()
-    finally:
-        store.close()
 
 
 def counts(workspace: str | Path = ".") -> dict[str, int]:
@@ -60,16 +57,13 @@ def counts(workspace: str | Path = ".") -> dict[str, int]:
 
 def retry(workspace: str | Path, interview_ids: list[str], all_failed: bool = False) -> list[str]:
     """Re-queue failed recordings; returns the ids queued."""
-    store = _store(workspace)
-    try:
+    with _store(workspace) as store:
         ids = list(interview_ids)
         if all_failed:
             ids += [j.interview_id for j in store.jobs(FAILED) if j.interview_id not in ids]
         for iid in ids:
             store.retry(iid)
         return ids
-    finally:
-        store.close()
 
 
 def export(
@@ -112,43 +106,30 @@ def model_paths(workspace: str | Path = ".") -> dict[str, str]:
 
 def redactions(workspace: str | Path, interview_id: str) -> list[dict]:
     """The interview's current redactions (log rows: tags and offsets, no original text)."""
-    store = _store(workspace)
-    try:
+    with _store(workspace) as store:
         review.require_interview(store, interview_id)
         return list(store.db.query(
             "select * from redactions where interview_id = ? order by id", [interview_id]))
-    finally:
-        store.close()
 
 
 def analyst_utterances(workspace: str | Path, interview_id: str) -> list[dict]:
     """The de-identified utterances of an interview, from the analyst store."""
-    store = _store(workspace)
-    try:
+    with _store(workspace) as store:
         return store.utterances(interview_id)
-    finally:
-        store.close()
 
 
 def originals(workspace: str | Path, interview_id: str, reason: str) -> dict[int, str]:
     """Original text of each redacted span, by log id, from the vault (the read is logged)."""
-    ws = workspace_mod.open_workspace(workspace)
-    vault = Vault(ws.vault_path)
-    try:
+    with Vault(workspace_mod.open_workspace(workspace).vault_path) as vault:
         return vault.read_originals(interview_id, reason)
-    finally:
-        vault.close()
 
 
 def residual(workspace: str | Path, interview_id: str | None = None) -> list[review.ResidualItem]:
-    store = _store(workspace)
-    try:
+    with _store(workspace) as store:
         ids = [interview_id] if interview_id else [i["id"] for i in store.interviews()]
         for iid in ids:
             review.require_interview(store, iid)
         return [item for iid in ids for item in review.residual(store, iid)]
-    finally:
-        store.close()
 
 
 def _decide(workspace, build, originals: dict | None = None) -> int:
@@ -173,7 +154,7 @@ def _decide(workspace, build, originals: dict | None = None) -> int:
 
 def review_undo(workspace: str | Path, log_id: int, reason: str, reviewer: str | None = None) -> int:
     """Undo a redaction (it was wrong); returns the decision's log id."""
-    return _decide(workspace, lambda store: review.undo_row(store, log_id, reviewer or _user(),
+    return _decide(workspace, lambda store: review.undo_row(store, log_id, reviewer or os_user(),
                                                             reason))
 
 
@@ -185,24 +166,18 @@ def review_add(
     return _decide(
         workspace,
         lambda store: review.add_row(store, interview_id, utterance, text, entity_type,
-                                     reviewer or _user(), reason, occurrence),
+                                     reviewer or os_user(), reason, occurrence),
         originals=text,
     )
 
 
 def audit_verify(workspace: str | Path = ".", expect: str | None = None) -> audit.Verification:
-    store = _store(workspace)
-    try:
+    with _store(workspace) as store:
         return audit.verify(store.log_rows(), expect)
-    finally:
-        store.close()
 
 
 def audit_head(workspace: str | Path = ".") -> str:
     """Hash of the last log row, for reviewers to keep outside the system."""
-    store = _store(workspace)
-    try:
+    with _store(workspace) as store:
         rows = store.log_rows()
         return rows[-1]["hash"] if rows else audit.GENESIS
-    finally:
-        store.close()

@@ -200,6 +200,12 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def _migrate(self) -> None:
         if not self.db["migrations"].exists():
             self.db["migrations"].create({"version": int, "name": str, "applied": str}, pk="version")

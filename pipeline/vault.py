@@ -33,7 +33,7 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _user() -> str:
+def os_user() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -70,6 +70,12 @@ class Vault:
 
     def close(self) -> None:
         self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def _create(self) -> None:
         with self.db.atomic():
@@ -192,7 +198,7 @@ class Vault:
             self.db["access_log"].insert(
                 {
                     "time": _now(),
-                    "os_user": _user(),
+                    "os_user": os_user(),
                     "action": action,
                     "interview_id": interview_id,
                     "detail": detail,

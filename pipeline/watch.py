@@ -60,7 +60,8 @@ def watch(
                         stop.wait(tick)
                         continue
                     waiting = bool(summary.waiting)
-                    if on_summary and (summary.new or summary.processed or summary.failed):
+                    if on_summary and (summary.new or summary.processed or summary.deidentified
+                                       or summary.failed):
                         on_summary(summary)
                 stop.wait(tick)
     finally:
