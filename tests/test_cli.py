@@ -303,12 +303,14 @@ def test_shipped_sample_recordings_process(tmp_path):
 @pytest.mark.parametrize(
     "command",
     [[], ["init"], ["run"], ["watch"], ["status"], ["retry"], ["export"], ["config"], ["models"],
-     ["models", "install"], ["models", "list"]],
+     ["models", "install"], ["models", "list"], ["review"], ["review", "list"],
+     ["review", "undo"], ["review", "add"], ["review", "residual"], ["audit"],
+     ["audit", "verify"], ["audit", "head"]],
 )
 def test_every_command_has_help_with_example(command):
     result = CliRunner().invoke(cli, [*command, "--help"])
     assert result.exit_code == 0
-    if command != ["models"]:
+    if command not in (["models"], ["review"], ["audit"]):
         assert "Example:" in result.output, command
 
 
