@@ -234,7 +234,7 @@ def test_kill_during_run_then_resume_gives_same_result(tmp_path, jfk):
             proc = _cli_process(ws)
             deadline = time.time() + 120
             while time.time() < deadline and proc.poll() is None:
-                if stored(ws, "select count(*) from jobs where status = 'done'")[0][0] >= 1:
+                if stored(ws, "select count(*) from jobs where status != 'pending'")[0][0] >= 1:
                     break
                 time.sleep(0.05)
             proc.send_signal(signal.SIGKILL)
@@ -245,7 +245,11 @@ def test_kill_during_run_then_resume_gives_same_result(tmp_path, jfk):
         with sqlite3.connect(ws / "vault" / "vault.db") as db:
             assert db.execute("select count(*) from transcripts").fetchone()[0] == 3
         docs = export(ws, tmp_path, f"out-{name}")
-        results.append({d["sha256"]: d["utterances"] for d in docs.values()})
+        run_cli(ws, "export", "--out", str(tmp_path / f"analyst-{name}"))
+        analyst = [json.loads(p.read_text()) for p in (tmp_path / f"analyst-{name}").glob("*")]
+        results.append(({d["sha256"]: d["utterances"] for d in docs.values()},
+                         {d["sha256"]: d["utterances"] for d in analyst}))
+        assert run_cli(ws, "audit", "verify").output.startswith("OK")
     assert results[0] == results[1]
 
 
