@@ -9,6 +9,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from . import audit, coordinator, models, review
@@ -133,20 +134,24 @@ def residual(workspace: str | Path, interview_id: str | None = None) -> list[rev
 
 
 def _decide(workspace, build, originals: dict | None = None) -> int:
-    """Append a review decision and re-derive the interview's analyst text at once."""
+    """Append a review decision, then re-derive the interview's analyst text and redacted audio
+    at once."""
     ws = workspace_mod.open_workspace(workspace)
     config = ws.load_config()
     with coordinator.workspace_lock(ws):
         c = coordinator.Coordinator(ws, config)
         try:
             row = build(c.store)
-            if c.store.job(row["interview_id"]).status not in ("done", "transcribed"):
+            if c.store.job(row["interview_id"]).status not in ("done", "deidentified",
+                                                                "transcribed"):
                 raise review.ReviewError(
                     f"interview {row['interview_id']} has not been de-identified yet")
             log_id = c.store.append_review(row)
             if originals is not None:
                 c.vault.save_originals(row["interview_id"], {log_id: originals})
-            c.deidentify(coordinator.RunSummary())
+            summary = coordinator.RunSummary()
+            c.deidentify(summary)
+            c.redact_audio(summary)
             return log_id
         finally:
             c.close()
@@ -174,6 +179,18 @@ def review_add(
 def audit_verify(workspace: str | Path = ".", expect: str | None = None) -> audit.Verification:
     with _store(workspace) as store:
         return audit.verify(store.log_rows(), expect)
+
+
+def audio_checks(workspace: str | Path = ".") -> list[dict]:
+    """The latest verification of each interview's redacted audio copy."""
+    with _store(workspace) as store:
+        rows = store.db.query(
+            "select interview_id, review_status, reason from redaction_log where id in "
+            "(select max(id) from redaction_log where kind = 'audio_check' group by interview_id) "
+            "order by interview_id"
+        )
+        return [{"interview_id": r["interview_id"], "status": r["review_status"],
+                 **json.loads(r["reason"])} for r in rows]
 
 
 def audit_head(workspace: str | Path = ".") -> str:

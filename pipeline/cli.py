@@ -107,6 +107,9 @@ def _print_summary(summary: RunSummary, counts: dict[str, int]) -> None:
         f"de-identified {len(summary.deidentified)} ({summary.redactions} redactions); "
         f"{len(summary.failed)} failed."
     )
+    if summary.audio:
+        click.echo("Redacted audio copies in transcripts/audio/: " + ", ".join(
+            f"{n} {verdict}" for verdict, n in sorted(summary.audio.items())) + ".")
     for iid, reason in summary.failed:
         click.echo(f"  failed {iid}: {reason}")
     click.echo("Workspace: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + ".")
@@ -305,7 +308,8 @@ def review_undo(ctx, log_id, reason, reviewer):
         interviews review undo 17 --reason "'Hope' is the ward's name for a support group"
     """
     decision = api.review_undo(ctx.obj["workspace"], log_id, reason, reviewer)
-    click.echo(f"Logged decision {decision}: redaction {log_id} undone; analyst text re-derived.")
+    click.echo(f"Logged decision {decision}: redaction {log_id} undone; "
+               "analyst text and audio re-derived.")
 
 
 @review_group.command("add")
@@ -331,7 +335,8 @@ def review_add(ctx, interview_id, utterance, text, entity_type, occurrence, reas
     """
     decision = api.review_add(ctx.obj["workspace"], interview_id, utterance, text, entity_type,
                               reason, reviewer, occurrence)
-    click.echo(f"Logged decision {decision}: {entity_type} added; analyst text re-derived.")
+    click.echo(f"Logged decision {decision}: {entity_type} added; "
+               "analyst text and audio re-derived.")
 
 
 @review_group.command("residual")
@@ -379,6 +384,13 @@ def audit_verify(ctx, expect):
             click.echo(f"first bad row: {result.bad_row}", err=True)
         ctx.exit(1)
     click.echo(f"OK: {result.rows} log row(s) verified; head {result.head}")
+    for check in api.audio_checks(ctx.obj["workspace"]):
+        heard = ", ".join(f"{h['tag']} at {h['at']} s" for h in check["heard_again"])
+        click.echo(
+            f"audio {check['interview_id']}: {check['status']} ({check['spans']} span(s), "
+            f"margin {check['margin_ms']} ms, attempt(s) {check['attempts']})"
+            + (f"; heard again: {heard}" if heard else "")
+        )
 
 
 @audit_group.command("head")

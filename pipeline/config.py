@@ -86,6 +86,14 @@ class DeidentifyOptions(_Strict):
     allow_list: str
 
 
+class AudioOptions(_Strict):
+    enabled: bool
+    margin_ms: int = Field(ge=0)
+    fill: Literal["silence", "tone"]
+    verify: bool
+    max_attempts: int = Field(ge=1)
+
+
 class RunOptions(_Strict):
     workers: int = Field(ge=0)
 
@@ -94,6 +102,7 @@ class Config(_Strict):
     ingest: IngestOptions
     transcribe: TranscribeOptions
     deidentify: DeidentifyOptions
+    audio: AudioOptions
     run: RunOptions
 
     def digest(self) -> str:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import fcntl
 import functools
 import hashlib
+import json
 import logging
 import multiprocessing
+import os
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -23,10 +25,12 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Callable
 
+import av
+
 from . import audio as audio_mod
-from . import ingest, models, redact
+from . import audio_redact, ingest, models, redact
 from .config import LISTS_DIR, Config, load_lists, read_list
-from .store import DONE, FAILED, PENDING, TRANSCRIBED, Store
+from .store import DEIDENTIFIED, DONE, FAILED, PENDING, TRANSCRIBED, Store
 from .transcribe import Transcript, transcribe
 from .vault import Vault
 from .workspace import Workspace
@@ -82,6 +86,8 @@ class RunSummary:
     processed: list[str] = field(default_factory=list)
     deidentified: list[str] = field(default_factory=list)
     redactions: int = 0
+    audio: dict[str, int] = field(default_factory=dict)
+    """Redacted audio copies by verdict: verified, unchecked, withheld."""
     failed: list[tuple[str, str]] = field(default_factory=list)
     """(interview id, reason)"""
     audio_seconds: float = 0.0
@@ -408,11 +414,11 @@ class Coordinator:
     def deidentify(self, summary: RunSummary) -> None:
         """Re-derive analyst text where settings changed, then de-identify what is transcribed."""
         fingerprint = self.deid_fingerprint()
-        stale = [j.interview_id for j in self.store.jobs(DONE)
+        stale = [j.interview_id for j in self.store.jobs(DONE) + self.store.jobs(DEIDENTIFIED)
                  if self.store.interview(j.interview_id).get("deid_config_sha256") != fingerprint]
         if stale:
             log.info("settings changed: re-deriving analyst text of %d interview(s)", len(stale))
-            self.store.requeue_deidentify(stale)
+            self.store.requeue(stale, TRANSCRIBED)
         for job in self.store.jobs(TRANSCRIBED):
             try:
                 count = self._deidentify_one(job.interview_id, fingerprint)
@@ -463,9 +469,104 @@ class Coordinator:
                 "seconds": round(time.perf_counter() - started, 3),
                 "audio_duration": self.store.job(iid).duration,
             },
-            status=DONE,
+            status=DEIDENTIFIED if self.config.audio.enabled else DONE,
         )
         return len(log_rows)
+
+    # redacted audio -------------------------------------------------------------------------
+
+    def audio_fingerprint(self) -> str:
+        settings = {"audio": self.config.audio.model_dump(mode="json"),
+                    "model": self.config.transcribe.model}
+        return hashlib.sha256(repr(sorted(settings.items())).encode()).hexdigest()
+
+    def redact_audio(self, summary: RunSummary) -> None:
+        """Write and verify the de-identified copy of every interview whose text is final."""
+        if not self.config.audio.enabled:
+            return
+        fingerprint = self.audio_fingerprint()
+        stale = [j.interview_id for j in self.store.jobs(DONE)
+                 if self.store.interview(j.interview_id).get("audio_config_sha256") != fingerprint]
+        self.store.requeue(stale, DEIDENTIFIED)
+        for job in self.store.jobs(DEIDENTIFIED):
+            try:
+                status = self._redact_audio_one(job, fingerprint)
+            except Exception as e:  # one interview must never stop the others
+                log.exception("redacted audio of %s failed", job.interview_id)
+                self.store.fail(job.interview_id, "audio", f"redacted audio failed: {e!r}")
+                summary.failed.append((job.interview_id, str(e)))
+                continue
+            summary.audio[status] = summary.audio.get(status, 0) + 1
+
+    def _redact_audio_one(self, job, fingerprint: str) -> str:
+        started = time.perf_counter()
+        iid, opts = job.interview_id, self.config.audio
+        item = self._item(job)
+        if item is None:
+            raise RunError("the recording is no longer in recordings/")
+        data = item.path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != job.sha256:
+            raise RunError(f"{item.path.name} changed since it was transcribed")
+        rows = self.store.current_redactions(iid)
+        originals = self.vault.read_originals(iid, "redacted audio stage: verification")
+        channels = {i: u.channel for i, u in enumerate(
+            self.vault.read_transcript(iid, "redacted audio stage: channels"))}
+        spans = [audio_redact.Span(r["audio_start"], r["audio_end"],
+                                   channels.get(r["utterance_idx"]), r["id"], r["replacement"],
+                                   originals.get(r["id"], ""))
+                 for r in rows if r["audio_start"] is not None]
+        untimed = [r["id"] for r in rows if r["audio_start"] is None]
+        t = self.config.transcribe
+        model = models.load(t.model, t.device, t.compute_type, self.config.cpu_threads(),
+                            self.ws.root) if opts.verify else None
+        result = audio_redact.redact(data, spans, opts, model, t)
+        out = self.ws.transcripts / "audio" / f"{iid}.flac"
+        withheld = result.verified is False or bool(untimed)
+        if withheld:
+            # Never leave a copy in which a name can still be heard where analysts can play it.
+            out.unlink(missing_ok=True)
+            status = "withheld"
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out.with_name(f".{out.name}.tmp")
+            tmp.write_bytes(result.data)
+            os.replace(tmp, out)
+            status = "verified" if result.verified else "unchecked"
+        detail = {
+            "file": None if withheld else str(out.relative_to(self.ws.root)),
+            "file_sha256": None if withheld else hashlib.sha256(result.data).hexdigest(),
+            "spans": len(spans), "regions": len(result.regions), "margin_ms": result.margin_ms,
+            "attempts": result.attempts, "fill": opts.fill,
+            "heard_again": [{"log_id": i, "tag": tag, "at": round(at, 2)}
+                            for i, tag, at in result.heard],
+            "without_timestamps": untimed,
+            "duration": round(result.duration, 3),
+            "original_duration": round(result.original_duration, 3),
+        }
+        self.store.save_audio(
+            iid,
+            log={"kind": "audio_check", "pass": self.store.interview(iid)["deid_pass"],
+                 "review_status": status, "recognizer": "audio-check",
+                 "recognizer_version": t.model if opts.verify else "none",
+                 "reason": json.dumps(detail, sort_keys=True), "config_sha256": fingerprint},
+            audio_file=detail["file"],
+            audio_status=status,
+            config_sha256=fingerprint,
+            provenance={
+                "model": t.model if opts.verify else None,
+                "engine": f"PyAV {av.__version__}",
+                "package_version": package_version(),
+                "config_sha256": fingerprint,
+                "options": opts.model_dump(mode="json"),
+                "seconds": round(time.perf_counter() - started, 3),
+                "audio_duration": job.duration,
+            },
+        )
+        if withheld:
+            log.warning("%s: redacted audio withheld (%s); review the redactions", iid,
+                        "a redacted name was heard again" if result.heard else
+                        "redactions without word timestamps")
+        return status
 
     @property
     def lists_dir(self) -> Path:
@@ -490,6 +591,7 @@ class Coordinator:
         self.discover(summary, wait)
         self.process(summary)
         self.deidentify(summary)
+        self.redact_audio(summary)
         summary.seconds = time.perf_counter() - started
         return summary
 

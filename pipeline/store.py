@@ -17,7 +17,9 @@ import sqlite_utils
 
 from . import audit
 
-PENDING, TRANSCRIBED, FAILED, DONE = "pending", "transcribed", "failed", "done"
+PENDING, TRANSCRIBED, DEIDENTIFIED, FAILED, DONE = (
+    "pending", "transcribed", "deidentified", "failed", "done"
+)
 
 
 def now() -> str:
@@ -166,7 +168,13 @@ def _m002_deidentified(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = [_m001_initial, _m002_deidentified]
+def _m003_redacted_audio(db: sqlite_utils.Database) -> None:
+    db["interviews"].add_column("audio_file", str)
+    db["interviews"].add_column("audio_status", str)
+    db["interviews"].add_column("audio_config_sha256", str)
+
+
+MIGRATIONS = [_m001_initial, _m002_deidentified, _m003_redacted_audio]
 
 
 class StoreError(Exception):
@@ -437,8 +445,9 @@ class Store:
             log_id = self.next_log_id()
             self._append_log([{**row, "id": log_id, "created": now()}])
             self.db.execute(
-                "update jobs set status = ?, updated = ? where interview_id = ? and status = ?",
-                [TRANSCRIBED, now(), row["interview_id"], DONE],
+                "update jobs set status = ?, updated = ? where interview_id = ? "
+                "and status in (?, ?)",
+                [TRANSCRIBED, now(), row["interview_id"], DONE, DEIDENTIFIED],
             )
         return log_id
 
@@ -519,12 +528,42 @@ class Store:
             )
         )
 
-    def requeue_deidentify(self, interview_ids: list[str]) -> None:
-        """Send finished interviews back through de-identification (after a config change)."""
+    def current_redactions(self, interview_id: str) -> list[dict]:
+        return list(self.db.query(
+            "select * from redactions where interview_id = ? order by id", [interview_id]))
+
+    def save_audio(
+        self,
+        interview_id: str,
+        *,
+        log: dict,
+        audio_file: str | None,
+        audio_status: str,
+        config_sha256: str,
+        provenance: dict,
+    ) -> None:
+        """Record the redacted-audio result and its verification, atomically."""
+        stamp = now()
+        with self.db.atomic():
+            self._append_log([{**log, "interview_id": interview_id, "created": stamp}])
+            self.db["interviews"].update(interview_id, {
+                "audio_file": audio_file, "audio_status": audio_status,
+                "audio_config_sha256": config_sha256, "updated": stamp})
+            self.db["provenance"].insert(
+                {"interview_id": interview_id, "stage": "audio", "created": stamp, **provenance})
+            self.db.execute(
+                "update jobs set status = ?, stage = ?, error = null, updated = ? "
+                "where interview_id = ?",
+                [DONE, "audio", stamp, interview_id],
+            )
+
+    def requeue(self, interview_ids: list[str], status: str) -> None:
+        """Send finished interviews back to an earlier stage (after a change of settings)."""
         with self.db.atomic():
             for iid in interview_ids:
                 self.db.execute(
                     "update jobs set status = ?, updated = ? where interview_id = ? "
-                    "and status = ?",
-                    [TRANSCRIBED, now(), iid, DONE],
+                    "and status in (?, ?)",
+                    [status, now(), iid, DONE, DEIDENTIFIED],
                 )
+

@@ -107,9 +107,10 @@ def transcribe_channel(
     opts: TranscribeOptions,
     vad: VadOptions,
     on_progress: Callable[[float], None] | None = None,
+    **decoding,
 ) -> tuple[list[list[Word]], float, str]:
     """Words of one channel in original time, grouped by Whisper segment; the seconds of speech
-    found; and the language."""
+    found; and the language. ``decoding`` passes further options to faster-whisper."""
     chunks = None
     if opts.vad_filter:
         # Voice activity detection is done here rather than inside faster-whisper so that the
@@ -128,6 +129,7 @@ def transcribe_channel(
         beam_size=opts.beam_size,
         word_timestamps=True,
         vad_filter=False,
+        **decoding,
     )
     if chunks:
         segments = restore_speech_timestamps(segments, chunks, SAMPLE_RATE)

@@ -79,7 +79,7 @@ def test_store_holds_provenance_not_text(stereo_run):
         assert name.encode() not in raw, name
     assert stored(ws, "select status from jobs") == [("done",)]
     stages = stored(ws, "select stage from provenance order by id")
-    assert stages == [("transcribe",), ("deidentify",)]
+    assert stages == [("transcribe",), ("deidentify",), ("audio",)]
 
 
 def test_second_run_adds_nothing(stereo_run, tmp_path):

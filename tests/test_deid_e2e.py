@@ -4,13 +4,14 @@ import json
 import re
 import shutil
 import sqlite3
+import time
 
 import pytest
 
 from bench.metrics import present
-from pipeline import api
+from pipeline import api, audio
 from pipeline.config import LISTS_DIR, read_list
-from tests.conftest import TEST_CONFIG, drop, run_cli, shared_file
+from tests.conftest import TEST_CONFIG, drop, encode, run_cli, shared_file
 
 pytestmark = pytest.mark.slow
 NUMBER_TYPES = {"PHONE", "NHS_NUMBER", "EMAIL", "POSTCODE"}
@@ -64,6 +65,41 @@ def test_store_and_transcripts_hold_no_raw_text(deid_run, tmp_path):
     analyst_bytes += b"".join(p.read_bytes() for p in (ws / "transcripts").rglob("*") if p.is_file())
     for name in heard:
         assert name.encode() not in analyst_bytes, name
+
+
+def test_redacted_audio_is_written_verified_and_logged(deid_run):
+    ws, truth, result = deid_run
+    assert "1 verified" in result.output
+    iid = api.status(ws)[0].interview_id
+    copy = ws / "transcripts" / "audio" / f"{iid}.flac"
+    decoded = audio.decode(copy)
+    assert decoded.stereo
+    assert abs(decoded.duration - truth["audio"]["duration"]) < 0.01
+    (check,) = api.audio_checks(ws)
+    assert check["status"] == "verified" and check["heard_again"] == []
+    assert check["spans"] >= 5 and check["margin_ms"] >= 250
+    assert "audio " + iid + ": verified" in run_cli(ws, "audit", "verify").output
+
+
+def test_audio_withheld_when_a_name_is_heard_again(tmp_path, monkeypatch, jfk):
+    """If a redacted original can still be heard, no copy is left where analysts can play it."""
+    from pipeline import audio_redact
+
+    samples, _ = jfk
+    ws = tmp_path / "ws"
+    api.init(ws)
+    (ws / "config" / "pipeline.yaml").write_text(TEST_CONFIG)
+    (ws / "config" / "deny_list.yaml").write_text("PERSON: [Americans]\n")
+    encode(samples, 16000, ws / "recordings" / "jfk.wav", "pcm_s16le")
+    monkeypatch.setattr(audio_redact, "check", lambda data, spans, model, opts:
+                        [(s.log_id, s.replacement, s.start) for s in spans])
+    time.sleep(0.3)
+    summary = api.run(ws)
+    assert summary.audio == {"withheld": 1}
+    assert not list((ws / "transcripts" / "audio").glob("*.flac"))
+    (check,) = api.audio_checks(ws)
+    assert check["status"] == "withheld" and check["attempts"] == 3
+    assert check["heard_again"][0]["tag"] == "[PERSON_1]"
 
 
 def test_full_text_search(deid_run):
@@ -127,6 +163,10 @@ def test_review_undo_and_add_are_logged_and_rederive(deid_run):
         "select kind, reviewer, reason from redaction_log where kind in ('undo','add')")]
     assert decisions[0] == ("undo", "tester", "not an identifier") and decisions[1][0] == "add"
     assert run_cli(ws, "audit", "verify").output.startswith("OK")
+    # each decision regenerated the redacted audio
+    with sqlite3.connect(ws / "store.db") as db:
+        kinds = [k for (k,) in db.execute("select kind from redaction_log order by id")]
+    assert kinds[-1] == "audio_check" and kinds.count("audio_check") >= 3
     # decisions survive a re-run
     run_cli(ws, "run")
     assert original not in api.analyst_utterances(ws, iid)[target["utterance_idx"]]["text"]
