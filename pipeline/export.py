@@ -15,7 +15,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .store import DONE, Store
+from .store import Store
 from .vault import Vault
 from .workspace import Workspace
 
@@ -36,7 +36,8 @@ def _write_atomic(path: Path, data: dict, private: bool) -> None:
 
 
 def export_json(ws: Workspace, out: Path, identifiable: bool = False) -> list[Path]:
-    """Write ``<interview_id>.json`` for every finished interview; returns the files written."""
+    """Write ``<interview_id>.json`` for every interview with text to export; returns the files
+    written."""
     store = Store(ws.store_path)
     vault = Vault(ws.vault_path) if identifiable else None
     try:
@@ -45,20 +46,23 @@ def export_json(ws: Workspace, out: Path, identifiable: bool = False) -> list[Pa
             # Raw transcripts are identifiable: keep the folder as private as the vault.
             os.chmod(out, 0o700)
         written = []
-        for job in store.jobs(DONE):
-            interview = store.interview(job.interview_id)
+        for interview in store.interviews():
+            # Analyst files need de-identified text; identifiable ones a transcript in the vault.
+            ready = vault.has_transcript(interview["id"]) if vault else interview["deid_pass"]
+            if not ready:
+                continue
             if vault:
                 utterances = [
                     {"speaker": u.speaker, "start": u.start, "end": u.end, "text": u.text,
                      "topic": None}
                     for u in vault.read_transcript(
-                        job.interview_id, reason=f"export --format json --identifiable to {out}"
+                        interview["id"], reason=f"export --format json --identifiable to {out}"
                     )
                 ]
             else:
                 utterances = [
                     {k: u[k] for k in ("speaker", "start", "end", "text", "topic")}
-                    for u in store.utterances(job.interview_id)
+                    for u in store.utterances(interview["id"])
                 ]
             doc = {
                 "interview_id": interview["id"],
