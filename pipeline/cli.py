@@ -189,7 +189,8 @@ def watch(ctx):
 @click.pass_context
 @_errors
 def status(ctx, as_json):
-    """Show every recording and its state: pending, done or failed (with the reason).
+    """Show every recording, its state (pending, transcribed, deidentified, done, or failed with
+    the reason) and the verdict on its redacted audio copy.
 
     Example:
 
@@ -200,11 +201,14 @@ def status(ctx, as_json):
         click.echo(json.dumps([job.__dict__ for job in jobs], indent=2))
         return
     table = Table(title="Recordings")
-    for column in ("interview", "file", "minutes", "status", "detail"):
+    for column in ("interview", "file", "minutes", "status", "audio", "detail"):
         table.add_column(column)
     for job in jobs:
         minutes = f"{job.duration / 60:.1f}" if job.duration else ""
-        table.add_row(job.interview_id, job.source_file, minutes, job.status, job.error or "")
+        detail = job.error or ("redacted audio withheld: a redacted name can still be heard; "
+                               "review the redactions" if job.audio_status == "withheld" else "")
+        table.add_row(job.interview_id, job.source_file, minutes, job.status,
+                      job.audio_status or "", detail)
     Console(width=max(120, Console().width)).print(table)
 
 

@@ -190,6 +190,8 @@ class Job:
     error: str | None
     duration: float | None
     attempts: int
+    audio_status: str | None = None
+    """Verdict on the redacted audio copy: verified, unchecked or withheld (flagged for review)."""
 
 
 class Store:
@@ -330,7 +332,7 @@ class Store:
     def jobs(self, status: str | None = None) -> list[Job]:
         sql = """
             select j.interview_id, i.sha256, i.source_file, j.status, j.error, r.duration,
-                j.attempts
+                j.attempts, i.audio_status
             from jobs j join interviews i on i.id = j.interview_id
             join recordings r on r.sha256 = i.sha256
         """

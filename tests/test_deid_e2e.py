@@ -100,6 +100,7 @@ def test_audio_withheld_when_a_name_is_heard_again(tmp_path, monkeypatch, jfk):
     (check,) = api.audio_checks(ws)
     assert check["status"] == "withheld" and check["attempts"] == 3
     assert check["heard_again"][0]["tag"] == "[PERSON_1]"
+    assert "redacted audio withheld" in run_cli(ws, "status").output
 
 
 def test_full_text_search(deid_run):
