@@ -49,6 +49,12 @@ def status(workspace: str | Path = ".") -> list[Job]:
         return store.jobs()
 
 
+def provenance(workspace: str | Path, interview_id: str) -> list[dict]:
+    """What produced each stage's output for an interview: model, settings, versions, time."""
+    with _store(workspace) as store:
+        return store.provenance(interview_id)
+
+
 def counts(workspace: str | Path = ".") -> dict[str, int]:
     totals: dict[str, int] = {}
     for job in status(workspace):

@@ -24,6 +24,7 @@ from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
 
 from .audio import SAMPLE_RATE, Audio
 from .config import TranscribeOptions
+from .models import compute_type
 
 UNKNOWN = "unknown"
 SEED = 20261126
@@ -184,6 +185,8 @@ def transcribe(
         "vad_speech_pad_ms": vad.speech_pad_ms,
         "utterance_gap": opts.utterance_gap,
         "channels": [speaker for _, speaker in roles],
+        "device": opts.device,
+        "compute_type": compute_type(opts.device, opts.compute_type),
         "seed": SEED,
     }
     return Transcript(
