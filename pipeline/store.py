@@ -174,7 +174,58 @@ def _m003_redacted_audio(db: sqlite_utils.Database) -> None:
     db["interviews"].add_column("audio_config_sha256", str)
 
 
-MIGRATIONS = [_m001_initial, _m002_deidentified, _m003_redacted_audio]
+def _m004_topics(db: sqlite_utils.Database) -> None:
+    db["utterances"].add_column("topic_confidence", float)
+    db["interviews"].add_column("segment_sha256", str)
+    db["segments"].create(
+        {
+            "interview_id": str,
+            "idx": int,
+            "topic": str,
+            "first_utterance": int,
+            "last_utterance": int,
+            "start": float,
+            "end": float,
+            "confidence": float,
+            "source": str,
+        },
+        pk=("interview_id", "idx"),
+        foreign_keys=[("interview_id", "interviews", "id")],
+    )
+    db["topic_corrections"].create(
+        {
+            "id": int,
+            "interview_id": str,
+            "first_utterance": int,
+            "last_utterance": int,
+            "topic": str,
+            "analyst": str,
+            "reason": str,
+            "created": str,
+        },
+        pk="id",
+        foreign_keys=[("interview_id", "interviews", "id")],
+    )
+    # The framework matrix, long form: one row per respondent and topic, the cell holding what
+    # the respondent said about it (de-identified, with time stamps).
+    db.create_view(
+        "chart",
+        """
+        select i.id as interview_id, i.respondent_id, i.metadata, u.topic,
+            count(*) as utterances,
+            group_concat(
+                printf('[%02d:%02d:%02d] ', cast(u.start / 3600 as int),
+                       cast(u.start / 60 as int) % 60, cast(u.start as int) % 60) || u.text,
+                char(10)
+            ) as excerpts
+        from interviews i join utterances u on u.interview_id = i.id
+        where u.speaker != 'interviewer' and u.topic is not null
+        group by i.id, u.topic
+        """,
+    )
+
+
+MIGRATIONS = [_m001_initial, _m002_deidentified, _m003_redacted_audio, _m004_topics]
 
 
 class StoreError(Exception):
@@ -569,3 +620,36 @@ class Store:
                     [status, now(), iid, DONE, DEIDENTIFIED],
                 )
 
+
+    # -- topics --------------------------------------------------------------------------------
+
+    def topic_corrections(self, interview_id: str) -> list[dict]:
+        return list(self.db.query(
+            "select * from topic_corrections where interview_id = ? order by id", [interview_id]))
+
+    def add_topic_correction(self, row: dict) -> int:
+        with self.db.atomic():
+            self.db["topic_corrections"].insert({**row, "created": now()})
+            # Re-segment on the next run (corrections are applied on top of the automatic topics).
+            self.db["interviews"].update(row["interview_id"], {"segment_sha256": None})
+        return self.db.execute("select max(id) from topic_corrections").fetchone()[0]
+
+    def save_segments(
+        self, interview_id: str, *, topics: list[tuple[str | None, float]], segments: list[dict],
+        fingerprint: str, provenance: dict,
+    ) -> None:
+        """Topic per utterance and the segments, replacing the previous ones, atomically."""
+        stamp = now()
+        with self.db.atomic():
+            for idx, (topic, confidence) in enumerate(topics):
+                self.db.execute(
+                    "update utterances set topic = ?, topic_confidence = ? "
+                    "where interview_id = ? and idx = ?",
+                    [topic, confidence, interview_id, idx],
+                )
+            self.db.execute("delete from segments where interview_id = ?", [interview_id])
+            self.db["segments"].insert_all(
+                {"interview_id": interview_id, "idx": i, **seg} for i, seg in enumerate(segments))
+            self.db["interviews"].update(interview_id, {"segment_sha256": fingerprint})
+            self.db["provenance"].insert(
+                {"interview_id": interview_id, "stage": "segment", "created": stamp, **provenance})

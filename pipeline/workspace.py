@@ -49,6 +49,12 @@ class Workspace:
     def vault_path(self) -> Path:
         return self.vault_dir / "vault.db"
 
+    @property
+    def guide_path(self) -> Path:
+        """The study's interview guide in config/, else the shipped one (the study's own)."""
+        own = self.config_dir / "interview_guide.yaml"
+        return own if own.exists() else Path(__file__).parent / "defaults" / "interview_guide.yaml"
+
     def load_config(self, overrides: dict | None = None) -> config_mod.Config:
         return config_mod.load(self.config_dir, overrides)
 

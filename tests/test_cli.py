@@ -79,7 +79,7 @@ def test_store_holds_provenance_not_text(stereo_run):
         assert name.encode() not in raw, name
     assert stored(ws, "select status from jobs") == [("done",)]
     stages = stored(ws, "select stage from provenance order by id")
-    assert stages == [("transcribe",), ("deidentify",), ("audio",)]
+    assert stages == [("transcribe",), ("deidentify",), ("segment",), ("audio",)]
 
 
 def test_second_run_adds_nothing(stereo_run, tmp_path):
@@ -309,12 +309,12 @@ def test_shipped_sample_recordings_process(tmp_path):
     [[], ["init"], ["run"], ["watch"], ["status"], ["retry"], ["export"], ["config"], ["models"],
      ["models", "install"], ["models", "list"], ["review"], ["review", "list"],
      ["review", "undo"], ["review", "add"], ["review", "residual"], ["audit"],
-     ["audit", "verify"], ["audit", "head"]],
+     ["audit", "verify"], ["audit", "head"], ["chart"], ["topic"], ["topic", "set"]],
 )
 def test_every_command_has_help_with_example(command):
     result = CliRunner().invoke(cli, [*command, "--help"])
     assert result.exit_code == 0
-    if command not in (["models"], ["review"], ["audit"]):
+    if command not in (["models"], ["review"], ["audit"], ["topic"]):
         assert "Example:" in result.output, command
 
 

@@ -50,7 +50,7 @@ def test_analyst_export_carries_no_planted_identifier(deid_run, tmp_path):
     assert len(left) <= 0.1 * len(planted), left
     assert not [p for p in planted if p["type"] in NUMBER_TYPES and present(p["text"], text, p["type"], traps.count(p["text"].lower()))]
     assert re.search(r"\[PERSON_\d+\]", text)
-    assert all(u["topic"] is None for u in doc["utterances"])
+    assert all(u["topic"] for u in doc["utterances"])
 
 
 def test_store_and_transcripts_hold_no_raw_text(deid_run, tmp_path):
@@ -203,3 +203,55 @@ def test_bad_deny_list_is_explained(workspace):
     (workspace / "config" / "deny_list.yaml").write_text("NAMES: [Keith]\n")
     result = run_cli(workspace, "run", expect=1)
     assert "unknown entity type 'NAMES'" in result.output
+
+
+def test_topics_segments_and_chart(deid_run, tmp_path):
+    """Every utterance gets a guide topic; the chart holds respondents x topics."""
+    import csv
+
+    from openpyxl import load_workbook
+
+    ws, truth, _ = deid_run
+    iid = api.status(ws)[0].interview_id
+    utterances = api.analyst_utterances(ws, iid)
+    topics = {"intro", "reasons", "provision", "interaction", "perceptions", "impact", "closing"}
+    assert all(u["topic"] in topics for u in utterances)
+    assert len({u["topic"] for u in utterances}) >= 4
+    (doc,) = analyst_export(ws, tmp_path / "out")
+    assert all(u["topic"] in topics for u in doc["utterances"])
+    with sqlite3.connect(ws / "store.db") as db:
+        segments = db.execute("select topic, first_utterance, last_utterance, confidence "
+                              "from segments where interview_id = ? order by idx",
+                              [iid]).fetchall()
+        chart_rows = db.execute("select topic, excerpts from chart").fetchall()
+    assert segments[0][1] == 0 and segments[-1][2] == len(utterances) - 1
+    assert chart_rows and all(r[1].startswith("[00:") for r in chart_rows)
+    run_cli(ws, "chart", "--out", str(tmp_path / "chart"))
+    with open(tmp_path / "chart" / "chart.csv", encoding="utf-8-sig") as f:
+        header, row = list(csv.reader(f))
+    assert header[:2] == ["interview", "respondent"] and header[-7:] == [
+        "intro", "reasons", "provision", "interaction", "perceptions", "impact", "closing"]
+    assert row[header.index("hospital")] == truth["metadata"]["hospital"]
+    assert "[00:" in row[header.index("reasons")] or "[00:" in row[header.index("impact")]
+    sheet = load_workbook(tmp_path / "chart" / "chart.xlsx").active
+    assert [c.value for c in sheet[1]] == header
+    page = (tmp_path / "chart" / "chart.html").read_text()
+    assert "<table>" in page and "Framework matrix" in page
+
+
+def test_topic_correction_survives_reruns(deid_run):
+    ws, _, _ = deid_run
+    iid = api.status(ws)[0].interview_id
+    result = run_cli(ws, "topic", "set", iid, "--utterances", "2-3", "--topic", "closing",
+                     "--reason", "test", "--analyst", "ann")
+    assert "-> closing" in result.output
+    assert [u["topic"] for u in api.analyst_utterances(ws, iid)[2:4]] == ["closing", "closing"]
+    run_cli(ws, "run")
+    assert [u["topic"] for u in api.analyst_utterances(ws, iid)[2:4]] == ["closing", "closing"]
+    with sqlite3.connect(ws / "store.db") as db:
+        assert db.execute("select analyst, reason from topic_corrections").fetchall() == [
+            ("ann", "test")]
+        assert db.execute("select count(*) from segments where source = 'corrected'").fetchone()[0]
+    bad = run_cli(ws, "topic", "set", iid, "--utterances", "1", "--topic", "nope",
+                  "--reason", "x", expect=1)
+    assert "unknown topic 'nope'" in bad.output

