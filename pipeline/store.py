@@ -435,6 +435,14 @@ class Store:
                 [status, now(), interview_id],
             )
 
+    def _set_status(self, interview_id: str, status: str, stage: str, stamp: str) -> None:
+        """A stage finished: the job's new state (inside the caller's transaction)."""
+        self.db.execute(
+            "update jobs set status = ?, stage = ?, error = null, updated = ? "
+            "where interview_id = ?",
+            [status, stage, stamp, interview_id],
+        )
+
     def start_attempt(self, interview_id: str) -> None:
         """Count an attempt before it starts, so a recording that kills its process is noticed."""
         with self.db.atomic():
@@ -460,11 +468,7 @@ class Store:
             self.db["provenance"].insert(
                 {"interview_id": interview_id, "stage": stage, "created": stamp, **provenance}
             )
-            self.db.execute(
-                "update jobs set status = ?, stage = ?, error = null, updated = ? "
-                "where interview_id = ?",
-                [status, stage, stamp, interview_id],
-            )
+            self._set_status(interview_id, status, stage, stamp)
 
     def provenance(self, interview_id: str) -> list[dict]:
         return list(
@@ -559,11 +563,7 @@ class Store:
                 {"interview_id": interview_id, "stage": "deidentify", "created": stamp,
                  **provenance}
             )
-            self.db.execute(
-                "update jobs set status = ?, stage = ?, error = null, updated = ? "
-                "where interview_id = ?",
-                [status, "deidentify", stamp, interview_id],
-            )
+            self._set_status(interview_id, status, "deidentify", stamp)
 
     def utterances(self, interview_id: str) -> list[dict]:
         return list(
@@ -604,11 +604,7 @@ class Store:
                 "audio_config_sha256": config_sha256, "updated": stamp})
             self.db["provenance"].insert(
                 {"interview_id": interview_id, "stage": "audio", "created": stamp, **provenance})
-            self.db.execute(
-                "update jobs set status = ?, stage = ?, error = null, updated = ? "
-                "where interview_id = ?",
-                [DONE, "audio", stamp, interview_id],
-            )
+            self._set_status(interview_id, DONE, "audio", stamp)
 
     def requeue(self, interview_ids: list[str], status: str) -> None:
         """Send finished interviews back to an earlier stage (after a change of settings)."""
