@@ -68,7 +68,8 @@ def _errors(f):
 @click.option("-v", "--verbose", is_flag=True, help="Debug log messages.")
 @click.pass_context
 def cli(ctx, workspace, quiet, verbose):
-    """Turn recorded research interviews into stored, speaker-attributed transcripts, offline.
+    """Turn recorded research interviews into speaker-attributed, de-identified, topic-segmented
+    transcripts in SQLite, offline.
 
     Drop recordings (wav, flac, mp3, m4a, ogg, ...) with optional <name>.json metadata sidecars
     into recordings/, then run 'interviews run'.
@@ -246,9 +247,8 @@ def retry(ctx, interview_ids, all_failed):
 @click.pass_context
 @_errors
 def export(ctx, fmt, out, identifiable):
-    """Export finished interviews, one JSON file each.
-
-    Without --identifiable only de-identified text may be exported.
+    """Export interviews, one JSON file each: de-identified text with topics, or the raw
+    transcript with --identifiable (a logged read of the vault).
 
     Example:
 
