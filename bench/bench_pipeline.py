@@ -53,7 +53,6 @@ from __future__ import annotations
 import argparse
 import atexit
 import hashlib
-import importlib
 import json
 import os
 import shutil
@@ -74,11 +73,10 @@ SAMPLES = REPO / ".." / "shared" / "samples"
 FALLBACK_AUDIO = REPO / "recordings" / "sample_interview_01.wav"
 
 sys.path.insert(0, str(REPO))
-# By module path: the package re-exports api functions under some submodule names (``config``).
-audio_mod = importlib.import_module("pipeline.audio")
-config_mod = importlib.import_module("pipeline.config")
-models = importlib.import_module("pipeline.models")
-transcribe_mod = importlib.import_module("pipeline.transcribe")
+from pipeline import audio as audio_mod  # noqa: E402
+from pipeline import config as config_mod  # noqa: E402
+from pipeline import models  # noqa: E402
+from pipeline import transcribe as transcribe_mod  # noqa: E402
 
 # The bare run: plain faster-whisper, the way its README shows it. It takes its settings as one
 # JSON argument and prints one JSON line of results. Timings inside it are only for the breakdown;

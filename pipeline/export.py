@@ -10,6 +10,7 @@ written to the vault's access log.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -38,9 +39,8 @@ def _write_atomic(path: Path, data: dict, private: bool) -> None:
 def export_json(ws: Workspace, out: Path, identifiable: bool = False) -> list[Path]:
     """Write ``<interview_id>.json`` for every interview with text to export; returns the files
     written."""
-    store = Store(ws.store_path)
-    vault = Vault(ws.vault_path) if identifiable else None
-    try:
+    with Store(ws.store_path) as store, contextlib.ExitStack() as stack:
+        vault = stack.enter_context(Vault(ws.vault_path)) if identifiable else None
         out.mkdir(parents=True, exist_ok=True)
         if identifiable:
             # Raw transcripts are identifiable: keep the folder as private as the vault.
@@ -77,7 +77,3 @@ def export_json(ws: Workspace, out: Path, identifiable: bool = False) -> list[Pa
             _write_atomic(path, doc, private=identifiable)
             written.append(path)
         return written
-    finally:
-        store.close()
-        if vault:
-            vault.close()
