@@ -1,9 +1,10 @@
 """How much does the pipeline cost on top of plain faster-whisper?  (``make bench``)
 
-One run measures two things on the SAME recording with the SAME settings. The recording is, by
-default, a telephone interview of at least 10 minutes made from ``../shared/samples`` (the sample
-interviews end to end, 8 kHz mu-law, stereo with one party per channel; ``--mono`` mixes it down,
-``--minutes`` sets the length, ``--audio`` measures any other file):
+One run measures two things on the SAME recording with the SAME settings, for each model (base
+and tiny.en) and each recording: by default a telephone interview of at least 10 minutes made from
+``../shared/samples`` (the sample interviews end to end, 8 kHz mu-law), once in stereo with one
+party per channel and once mixed down to mono (``--layouts``, ``--models``; ``--minutes`` sets the
+length, ``--audio`` measures any other file):
 
 bare
     faster-whisper as a user would call it, in a fresh Python process: ``WhisperModel(model_dir,
@@ -41,11 +42,14 @@ The word counts should be nearly equal, as both run the same VAD and decoder, bu
 exactly: windows that fail Whisper's quality checks are decoded again at a higher temperature,
 which samples at random, so even two bare runs differ by a few words (and a few seconds).
 
-The last line is ``pipeline/bare = X.XX``: pipeline wall / bare wall. 1.00 means the pipeline adds
-nothing; 1.10 means it costs 10% more than calling faster-whisper directly.
+A summary table lists every model and recording. The last line is ``pipeline/bare = X.XX``: the
+pipeline's wall time over bare's, summed over all of them. 1.00 means the pipeline adds nothing;
+1.10 means it costs 10% more than calling faster-whisper directly; under 1.00, that the pipeline
+does the same work faster (stereo channels are transcribed at the same time, each on half the
+threads: ``transcribe.parallel_channels``).
 
-    .venv/bin/python bench/bench_pipeline.py [--audio PATH | --minutes M [--mono]]
-                                             [--model base|tiny.en] [--repeat N] [--json PATH]
+    .venv/bin/python bench/bench_pipeline.py [--audio PATH | --minutes M --layouts stereo,mono]
+                                             [--models base,tiny.en] [--repeat N] [--json PATH]
 """
 
 from __future__ import annotations
@@ -206,41 +210,19 @@ def build_audio(minutes: float, mono: bool, dest: Path) -> Path:
     return dest
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--audio", type=Path,
-        help="recording to measure (default: the sample interviews end to end, see --minutes)",
-    )
-    parser.add_argument("--minutes", type=float, default=10,
-                        help="length of the default recording (default 10)")
-    parser.add_argument("--mono", action="store_true",
-                        help="mix the default recording to mono (default: stereo, one party each)")
-    parser.add_argument("--model", default="base", help="base (default), tiny.en or a model dir")
-    parser.add_argument("--repeat", type=int, default=1, help="alternate runs; keep the minimum")
-    parser.add_argument("--json", type=Path, help="also write the numbers to this file")
-    a = parser.parse_args()
-    if a.repeat < 1:
-        parser.error("--repeat must be at least 1")
-
-    scratch = Path(tempfile.mkdtemp(prefix="bench-audio-"))
-    atexit.register(shutil.rmtree, scratch, True)
-    name = f"interview_{a.minutes:g}min_{'mono' if a.mono else 'stereo'}.wav"
-    audio = (a.audio or build_audio(a.minutes, a.mono, scratch / name)).resolve()
-    if not audio.is_file():
-        parser.error(f"no such recording: {audio}")
-
+def measure(audio: Path, model: str, repeat: int, fail) -> dict:
+    """Bare and pipeline on one recording with one model; print the breakdown, return numbers."""
     # The settings the workspace file will hold, and the configuration they resolve to.
-    overrides = {"transcribe": {"model": a.model}, "run": {"workers": 1}}
-    if a.model not in ("base", "tiny.en"):
-        overrides["transcribe"]["model"] = str(Path(a.model).resolve())
+    overrides = {"transcribe": {"model": model}, "run": {"workers": 1}}
+    if model not in ("base", "tiny.en"):
+        overrides["transcribe"]["model"] = str(Path(model).resolve())
     try:
         cfg = config_mod.load(None, overrides)
         opts = cfg.transcribe
         model_dir = models.resolve(opts.model)  # joins the base model once, before any timing
         stereo = audio_mod.probe(audio).channels == 2  # the pipeline's own test
     except (config_mod.ConfigError, models.ModelError, audio_mod.AudioError) as e:
-        parser.error(str(e))
+        fail(str(e))
     # The VAD settings the pipeline picks for this recording (they differ for stereo and mono).
     vad = transcribe_mod.vad_options(opts, stereo)
     bare_args = {
@@ -271,12 +253,12 @@ def main() -> None:
     )
 
     bare_runs, pipe_runs = [], []
-    for i in range(a.repeat):
+    for i in range(repeat):
         bare_runs.append(run_bare(bare_args))
         pipe_runs.append(run_pipeline(audio, overrides))
-        if a.repeat > 1:
+        if repeat > 1:
             print(
-                f"  run {i + 1}/{a.repeat}: bare {bare_runs[-1]['wall']:.2f} s, "
+                f"  run {i + 1}/{repeat}: bare {bare_runs[-1]['wall']:.2f} s, "
                 f"pipeline {pipe_runs[-1]['wall']:.2f} s",
                 flush=True,
             )
@@ -305,8 +287,8 @@ def main() -> None:
             f"{name:10}{r['wall']:9.2f}{duration / r['wall']:8.1f}x{r['cpu']:9.2f}"
             f"{r['rss_mb']:13.0f}{r['words']:8d}"
         )
-    if a.repeat > 1:
-        print(f"(minimum wall of {a.repeat} alternating runs; the other columns from that run)")
+    if repeat > 1:
+        print(f"(minimum wall of {repeat} alternating runs; the other columns from that run)")
     cpu_ratio = pipe["cpu"] / bare["cpu"]
     print(f"CPU time pipeline/bare = {cpu_ratio:.2f} (not inflated by waiting for a busy CPU)")
     print()
@@ -327,7 +309,7 @@ def main() -> None:
     bare_outside = min(r["wall"] - r["transcribe"] for r in bare_runs)
     pipe_outside = min(r["wall"] - sum(r["stages"].values()) for r in pipe_runs)
     print(
-        f"outside the stages{' (minimum over runs)' if a.repeat > 1 else ''}: "
+        f"outside the stages{' (minimum over runs)' if repeat > 1 else ''}: "
         f"bare {bare_outside:.2f} s, pipeline {pipe_outside:.2f} s: "
         f"the pipeline's fixed overhead is {pipe_outside - bare_outside:+.2f} s per run"
     )
@@ -346,29 +328,74 @@ def main() -> None:
             f"{pipe['words']} pipeline): are the two really doing the same work?"
         )
 
-    ratio = pipe["wall"] / bare["wall"]
+    return {
+        "audio": str(audio),
+        "model": opts.model,
+        "layout": "stereo" if stereo else "mono",
+        "settings": bare_args,
+        "duration": duration,
+        "repeat": repeat,
+        "bare": bare,
+        "pipeline": pipe,
+        "bare_walls": [r["wall"] for r in bare_runs],
+        "pipeline_walls": [r["wall"] for r in pipe_runs],
+        "model_checksum_seconds": checksum_s,
+        "ratio": pipe["wall"] / bare["wall"],
+        "cpu_ratio": cpu_ratio,
+        "fixed_overhead_seconds": pipe_outside - bare_outside,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--audio", type=Path,
+        help="recording to measure (default: the sample interviews end to end, see --minutes)",
+    )
+    parser.add_argument("--minutes", type=float, default=10,
+                        help="length of the default recording (default 10)")
+    parser.add_argument("--layouts", default="stereo,mono",
+                        help="default recording as stereo (one party each), mono, or both "
+                        "(default stereo,mono)")
+    parser.add_argument("--models", default="base,tiny.en",
+                        help="comma-separated: base, tiny.en or model dirs (default both)")
+    parser.add_argument("--repeat", type=int, default=1, help="alternate runs; keep the minimum")
+    parser.add_argument("--json", type=Path, help="also write the numbers to this file")
+    a = parser.parse_args()
+    if a.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    layouts = ["file"] if a.audio else a.layouts.split(",")
+    if set(layouts) - {"stereo", "mono", "file"}:
+        parser.error("--layouts takes stereo, mono or both")
+
+    scratch = Path(tempfile.mkdtemp(prefix="bench-audio-"))
+    atexit.register(shutil.rmtree, scratch, True)
+    results = []
+    for layout in layouts:
+        if a.audio:
+            audio = a.audio.resolve()
+            if not audio.is_file():
+                parser.error(f"no such recording: {audio}")
+        else:
+            name = f"interview_{a.minutes:g}min_{layout}.wav"
+            audio = build_audio(a.minutes, layout == "mono", scratch / name).resolve()
+        for model in a.models.split(","):
+            print(f"=== {model}, {audio.name} ===", flush=True)
+            results.append(measure(audio, model, a.repeat, parser.error))
+            print(flush=True)
+
+    print("summary (wall seconds, real-time factor, peak RSS MB; ratio = pipeline/bare wall)")
+    print(f"{'model':10}{'audio':9}{'length':>8}{'bare':>10}{'':8}{'':7}"
+          f"{'pipeline':>10}{'':8}{'':7}{'ratio':>7}")
+    for r in results:
+        b, p, d = r["bare"], r["pipeline"], r["duration"]
+        print(f"{r['model']:10}{r['layout']:9}{d:7.0f}s"
+              f"{b['wall']:9.1f}s{d / b['wall']:7.1f}x{b['rss_mb']:7.0f}"
+              f"{p['wall']:9.1f}s{d / p['wall']:7.1f}x{p['rss_mb']:7.0f}{r['ratio']:7.2f}")
+    # Overall: total pipeline time over total bare time for the same work.
+    ratio = sum(r["pipeline"]["wall"] for r in results) / sum(r["bare"]["wall"] for r in results)
     if a.json:
-        a.json.write_text(
-            json.dumps(
-                {
-                    "audio": str(audio),
-                    "model": opts.model,
-                    "settings": bare_args,
-                    "duration": duration,
-                    "repeat": a.repeat,
-                    "bare": bare,
-                    "pipeline": pipe,
-                    "bare_walls": [r["wall"] for r in bare_runs],
-                    "pipeline_walls": [r["wall"] for r in pipe_runs],
-                    "model_checksum_seconds": checksum_s,
-                    "ratio": ratio,
-                    "cpu_ratio": cpu_ratio,
-                    "fixed_overhead_seconds": pipe_outside - bare_outside,
-                },
-                indent=2,
-            )
-            + "\n"
-        )
+        a.json.write_text(json.dumps({"runs": results, "ratio": ratio}, indent=2) + "\n")
     print(f"pipeline/bare = {ratio:.2f}")
 
 

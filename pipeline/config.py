@@ -62,6 +62,7 @@ class TranscribeOptions(_Strict):
     device: Literal["cpu", "cuda"]
     compute_type: str
     cpu_threads: int = Field(ge=0)
+    parallel_channels: bool
     language: str | None
     beam_size: int = Field(ge=1)
     vad_filter: bool

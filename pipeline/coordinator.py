@@ -122,11 +122,17 @@ def transcribe_recording(item: WorkItem, on_progress: Callable[[float], None] | 
         decoded = audio_mod.decode(data)
     except audio_mod.AudioError as e:
         return StageOutcome(item.interview_id, error=str(e))
-    model = models.load(
-        opts.model, opts.device, opts.compute_type, item.config.cpu_threads(), item.root
-    )
+    # One fresh model per channel, so a channel's words never depend on what the model decoded
+    # before. With threads enough, the two parties of a stereo call are transcribed at once, each
+    # on half the threads: one decoder on two threads leaves cores idle while it waits.
+    channels = len(decoded.channels)
+    threads = item.config.cpu_threads()
+    parallel = opts.parallel_channels and channels > 1 and threads >= channels
+    per = threads // channels if parallel else threads
+    whisper = [models.load(opts.model, opts.device, opts.compute_type, per, item.root, replica=i)
+               for i in range(channels)]
     try:
-        transcript = transcribe(decoded, model, opts, opts.model, on_progress)
+        transcript = transcribe(decoded, whisper, opts, opts.model, on_progress, parallel)
     except Exception as e:  # one recording must never stop the others
         log.exception("transcription of %s failed", item.path.name)
         return StageOutcome(item.interview_id, error=f"transcription failed: {e!r}")

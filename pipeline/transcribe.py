@@ -12,9 +12,11 @@ This module touches no database: it returns a :class:`Transcript` for the coordi
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
 import ctranslate2
 import faster_whisper
@@ -147,25 +149,49 @@ def transcribe_channel(
 
 def transcribe(
     audio: Audio,
-    model: WhisperModel,
+    model: WhisperModel | Sequence[WhisperModel],
     opts: TranscribeOptions,
     model_name: str,
     on_progress: Callable[[float], None] | None = None,
+    parallel: bool = False,
 ) -> Transcript:
-    """Transcribe every channel and merge the utterances in time order."""
+    """Transcribe every channel and merge the utterances in time order.
+
+    ``model`` is one model for every channel, or one model per channel; with one per channel and
+    ``parallel``, the channels of a stereo call are transcribed at the same time, each on its own
+    model's threads. Each channel's words depend only on its own audio and model, so the result
+    is the same either way.
+    """
     started = time.perf_counter()
     roles = channel_roles(audio, opts)
-    utterances: list[Utterance] = []
-    speech_total = 0.0
-    language = opts.language or ""
+    per_channel = list(model) if isinstance(model, Sequence) else [model] * len(roles)
+    if len(per_channel) != len(roles):
+        raise ValueError(f"{len(per_channel)} models for {len(roles)} channels")
     vad = vad_options(opts, audio.stereo)
-    for i, ((channel, speaker), samples) in enumerate(zip(roles, audio.channels, strict=True)):
+    done = [0.0] * len(roles)
+    lock = threading.Lock()
+
+    def one(i: int):
         report = None
         if on_progress:
             # Progress in audio seconds of the whole recording, channels taking equal shares.
-            share = audio.duration / len(roles)
-            report = lambda t, i=i, share=share: on_progress(share * i + t / len(roles))  # noqa: E731
-        segments, speech, language = transcribe_channel(model, samples, opts, vad, report)
+            def report(t: float) -> None:
+                with lock:
+                    done[i] = t
+                    on_progress(sum(done) / len(roles))
+
+        return transcribe_channel(per_channel[i], audio.channels[i], opts, vad, report)
+
+    if parallel and len(roles) > 1 and len({id(m) for m in per_channel}) == len(roles):
+        with ThreadPoolExecutor(len(roles), thread_name_prefix="channel") as pool:
+            results = list(pool.map(one, range(len(roles))))
+    else:
+        results = [one(i) for i in range(len(roles))]
+    utterances: list[Utterance] = []
+    speech_total = 0.0
+    # Whisper's language for the recording: what it found on the last channel with speech.
+    language = next((lang for _, _, lang in reversed(results) if lang), opts.language or "")
+    for (channel, speaker), (segments, speech, _) in zip(roles, results, strict=True):
         speech_total += speech
         # One party per channel: a turn runs on across Whisper's segments until a pause.
         # Mono: a segment boundary may be a change of speaker, so it ends the utterance too.

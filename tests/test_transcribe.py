@@ -76,3 +76,25 @@ def test_same_audio_same_transcript_whatever_came_before():
         model = models.load("tiny.en", "cpu", "auto", 2)
         texts.append([u.text for u in transcribe(decoded, model, TINY, "tiny.en").utterances])
     assert texts[0] == texts[1]
+
+
+@pytest.mark.slow
+def test_parallel_channels_give_the_same_transcript():
+    """The two parties of a stereo call transcribed at once, one thread each, give what one after
+    the other on two threads gives (the clip makes Whisper fall back to sampling)."""
+    decoded = audio.decode(shared_file("samples", "D01", "D01_stereo.wav"))
+    decoded.channels = [c[140 * 16000 :] for c in decoded.channels]
+    progress = []
+    one_by_one = transcribe(
+        decoded, [models.load("tiny.en", "cpu", "auto", 2, replica=i) for i in range(2)],
+        TINY, "tiny.en",
+    )
+    at_once = transcribe(
+        decoded, [models.load("tiny.en", "cpu", "auto", 1, replica=i) for i in range(2)],
+        TINY, "tiny.en", progress.append, parallel=True,
+    )
+    assert [(u.speaker, u.start, u.text) for u in at_once.utterances] == [
+        (u.speaker, u.start, u.text) for u in one_by_one.utterances
+    ]
+    assert {u.speaker for u in at_once.utterances} == {"interviewer", "respondent"}
+    assert progress and progress == sorted(progress) and progress[-1] <= decoded.duration
