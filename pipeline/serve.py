@@ -93,7 +93,7 @@ def metadata(existing_tables: list[str], guide: Guide, login_required: bool,
     facet_attributes = ["gender", "status", "hospital"]
     search = {"fts_table": "utterances_fts", "fts_pk": "utterance_rowid"}
     tables: dict[str, dict] = {
-        "utterances": {"facets": ["topic", "speaker"], "sort": "interview_id"},
+        "utterances": {"facets": ["topic", "speaker"]},
         "excerpts": {"facets": ["topic", "speaker", *facet_attributes], **search},
         "respondents": {"facets": list(RESPONDENT_ATTRIBUTES)},
         "segments": {"facets": ["topic", "source"]},

@@ -44,7 +44,7 @@ def _transcript() -> Transcript:
     for speaker, text in RAW:
         words = []
         for w in text.split():
-            words.append(Word(t, t + 0.3, " " + w, 0.9))
+            words.append(Word(round(t, 2), round(t + 0.3, 2), " " + w, 0.9))
             t += 0.35
         utterances.append(Utterance(speaker, 0 if speaker == "interviewer" else 1,
                                     words[0].start, words[-1].end, text, words))
