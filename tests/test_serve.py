@@ -199,9 +199,12 @@ def test_hash_password_prints_a_usable_hash(planted_ws):
 
 def test_with_a_password_everything_needs_login(planted_ws, monkeypatch):
     ws, _ = planted_ws
-    monkeypatch.setenv(serve.PASSWORD_HASH_ENV, serve.hash_password("s3cret pass"))
+    password_hash = serve.hash_password("s3cret pass")
+    monkeypatch.setenv(serve.PASSWORD_HASH_ENV, password_hash)
     app = api.serve_app(ws, login_required=True)
     anonymous = fetch(app, ANALYST_PAGES[:-5] + ["/-/login"])
+    shown = fetch(app, ["/-/metadata.json", "/-/plugins.json"])
+    assert not [p for p, (_, body) in shown.items() if password_hash.split("$")[-1] in body]
     assert {p: s for p, (s, _) in anonymous.items() if s != 403} == {"/-/login": 200}
     assert_no_planted(anonymous)
     cookies = {"ds_actor": app.sign({"a": {"id": "analyst"}}, "actor")}
