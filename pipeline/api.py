@@ -246,3 +246,55 @@ def set_topic(
             return correction
         finally:
             c.close()
+
+
+# -- browsing and reporting ----------------------------------------------------------------------
+
+
+def audit_report(
+    workspace: str | Path, out: str | Path, identifiable: bool = False, expect: str | None = None,
+):
+    """Write the ethics reviewers' HTML report; ``identifiable`` adds the originals (a logged
+    vault read per interview) and makes the file owner-only. Returns the report's data."""
+    import contextlib
+
+    from . import audit_report as report_mod
+
+    ws = workspace_mod.open_workspace(workspace)
+    out = Path(out)
+    with Store(ws.store_path) as store, contextlib.ExitStack() as stack:
+        vault = stack.enter_context(Vault(ws.vault_path)) if identifiable else None
+        report = report_mod.build(store, vault, f"audit report --identifiable to {out}", expect)
+        report_mod.write(out, report_mod.render(report), private=identifiable)
+    return report
+
+
+def serve_app(workspace: str | Path = ".", login_required: bool = False):
+    """The Datasette instance ``interviews serve`` runs (for tests and notebooks)."""
+    from . import serve as serve_mod
+
+    ws = workspace_mod.open_workspace(workspace)
+    with Store(ws.store_path):
+        pass  # brings the schema (and its browsing views) up to date before serving read-only
+    return serve_mod.datasette_app(ws.store_path, _guide(ws), login_required)
+
+
+def serve(workspace: str | Path = ".", host: str = "127.0.0.1", port: int = 8001,
+          user: str = "analyst", on_ready=None) -> None:
+    """Serve the analyst store (only) in Datasette until interrupted; see :mod:`pipeline.serve`."""
+    from . import serve as serve_mod
+
+    ws = workspace_mod.open_workspace(workspace)
+    with Store(ws.store_path):
+        pass  # brings the schema (and its browsing views) up to date before serving read-only
+    serve_mod.serve(ws.store_path, _guide(ws), host, port, user, on_ready)
+
+
+def _guide(ws):
+    from . import segment as segment_mod
+    from .serve import ServeError
+
+    try:
+        return segment_mod.Guide.load(ws.guide_path)
+    except segment_mod.GuideError as e:
+        raise ServeError(str(e)) from None

@@ -24,6 +24,7 @@ from .coordinator import RunError, RunSummary
 from .export import ExportError
 from .models import ModelError
 from .review import ReviewError
+from .serve import ServeError
 from .store import StoreError
 from .vault import VaultError
 from .workspace import WorkspaceError
@@ -35,6 +36,7 @@ LIBRARY_ERRORS = (
     ModelError,
     ReviewError,
     RunError,
+    ServeError,
     StoreError,
     VaultError,
     WorkspaceError,
@@ -419,7 +421,7 @@ def topic_set(ctx, interview_id, utterances, topic, reason, analyst):
 
 @cli.group("audit")
 def audit_group():
-    """Check the tamper-evident redaction log."""
+    """Check the tamper-evident redaction log; report on it for ethics reviewers."""
 
 
 @audit_group.command("verify")
@@ -460,6 +462,72 @@ def audit_head(ctx):
         interviews audit head > head-2026-11-26.txt
     """
     click.echo(api.audit_head(ctx.obj["workspace"]))
+
+
+@audit_group.command("report")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="HTML file to write.")
+@click.option("--identifiable", is_flag=True,
+              help="Add the original text of each redaction (read from the vault, logged); "
+                   "the file is made owner-only.")
+@click.option("--expect", help="A head hash kept earlier (from 'audit head'): must still match.")
+@click.pass_context
+@_errors
+def audit_report(ctx, out, identifiable, expect):
+    """Write a standalone HTML report for ethics reviewers: per interview, redactions by type and
+    in context (tags, not originals), scores, recognizers, review decisions, residual risks and
+    the audio check; the log's head hash and its verification.
+
+    Example:
+
+        interviews audit report --out audit-2026-11-26.html
+    """
+    report = api.audit_report(ctx.obj["workspace"], out, identifiable, expect)
+    v = report.verification
+    click.echo(f"Wrote {out}: {len(report.interviews)} interview(s), "
+               f"{sum(report.totals.values())} redaction(s) in force.")
+    click.echo(f"Log {'verified' if v.ok else 'FAILED: ' + str(v.problem)}; head {report.head}")
+    if identifiable:
+        click.echo("The report holds identifiable text (owner-only file); the vault read was "
+                   "logged.")
+    if not v.ok:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback needs a password hash in "
+                   "INTERVIEWS_SERVE_PASSWORD_HASH.")
+@click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
+@click.option("--user", default="analyst", show_default=True,
+              help="User name to log in with when a password is set.")
+@click.option("--hash-password", is_flag=True,
+              help="Ask for a password, print its hash to put in INTERVIEWS_SERVE_PASSWORD_HASH, "
+                   "and exit.")
+@click.pass_context
+@_errors
+def serve(ctx, host, port, user, hash_password):
+    """Browse the analyst store in Datasette: de-identified utterances with full-text search,
+    facets by topic and respondent attributes, and canned queries (excerpts on a topic, one
+    interview in order, the framework matrix). Custom SQL is off and the vault is never served.
+
+    Example:
+
+        interviews serve --port 8001
+    """
+    from . import serve as serve_mod
+
+    if hash_password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        click.echo(f"export {serve_mod.PASSWORD_HASH_ENV}='{serve_mod.hash_password(password)}'")
+        return
+
+    def ready(url, login_required):
+        click.echo(f"Serving the analyst store (read-only) at {url} (Ctrl-C to stop)")
+        if login_required:
+            click.echo(f"Log in as '{user}' at {url}-/login")
+
+    api.serve(ctx.obj["workspace"], host, port, user, on_ready=ready)
 
 
 @cli.command("config")

@@ -225,7 +225,41 @@ def _m004_topics(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = [_m001_initial, _m002_deidentified, _m003_redacted_audio, _m004_topics]
+# Respondent attributes of the study's Table 1, given columns in the browsing views so Datasette
+# can facet on them (it cannot facet inside a JSON object); any other sidecar keys stay in
+# ``metadata``.
+RESPONDENT_ATTRIBUTES = ("gender", "status", "hospital", "age", "mode", "venue", "others_present",
+                         "further_contact")
+
+
+def _m005_browse_views(db: sqlite_utils.Database) -> None:
+    attributes = ", ".join(
+        f"json_extract(i.metadata, '$.{a}') as \"{a}\"" for a in RESPONDENT_ATTRIBUTES)
+    # De-identified interviews with their attributes: no file names, no content hashes.
+    db.create_view(
+        "respondents",
+        f"""
+        select i.id as interview_id, i.respondent_id, {attributes}, i.metadata,
+            r.duration, i.audio_status
+        from interviews i join recordings r on r.sha256 = i.sha256
+        where i.deid_pass is not null
+        """,
+    )
+    columns = ", ".join(f'p."{a}"' for a in RESPONDENT_ATTRIBUTES)
+    # One row per de-identified utterance with the respondent's attributes, for facets;
+    # utterance_rowid lets Datasette search it through utterances_fts.
+    db.create_view(
+        "excerpts",
+        f"""
+        select u.rowid as utterance_rowid, u.interview_id, p.respondent_id, u.idx, u.speaker,
+            u.start, u."end", u.topic, u.text, {columns}
+        from utterances u join respondents p on p.interview_id = u.interview_id
+        """,
+    )
+
+
+MIGRATIONS = [_m001_initial, _m002_deidentified, _m003_redacted_audio, _m004_topics,
+              _m005_browse_views]
 
 
 class StoreError(Exception):

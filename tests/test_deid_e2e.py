@@ -67,6 +67,32 @@ def test_store_and_transcripts_hold_no_raw_text(deid_run, tmp_path):
         assert name.encode() not in analyst_bytes, name
 
 
+def test_served_pages_and_audit_report_hold_no_raw_text(deid_run, tmp_path):
+    """Datasette's pages and the ethics report show the tags, never a name that was spoken."""
+    from tests.test_serve import ANALYST_PAGES, fetch
+
+    ws, truth, _ = deid_run
+    raw = api.export(ws, tmp_path / "raw", identifiable=True)
+    doc = json.loads(raw[0].read_text())
+    spoken = " ".join(u["text"] for u in doc["utterances"])
+    heard = {p["text"] for t in truth["turns"] for p in t["pii"]
+             if p["type"] == "PERSON" and p["text"] in spoken}
+    assert heard
+    iid = doc["interview_id"]
+    paths = [p.replace("5e5e5e5e5e5e", iid) for p in ANALYST_PAGES]
+    pages = fetch(api.serve_app(ws), paths + ["/store/excerpts?_search=dialysis"])
+    assert {p: s for p, (s, _) in pages.items() if s != 200} == {}
+    assert re.search(r"\[PERSON_\d+\]", pages["/store/utterances"][1])
+    report = tmp_path / "audit.html"
+    run_cli(ws, "audit", "report", "--out", str(report))
+    page = report.read_text()
+    assert "<mark>[PERSON_1]</mark>" in page
+    for name in heard:
+        assert name not in page, name
+        for path, (_, body) in pages.items():
+            assert name not in body, (name, path)
+
+
 def test_redacted_audio_is_written_verified_and_logged(deid_run):
     ws, truth, result = deid_run
     assert "1 verified" in result.output
