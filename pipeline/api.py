@@ -157,6 +157,9 @@ def _decide(workspace, build, originals: dict | None = None) -> int:
                 c.vault.save_originals(row["interview_id"], {log_id: originals})
             summary = coordinator.RunSummary()
             c.deidentify(summary)
+            # The new text needs its topics back before the transcript files are rewritten.
+            c.segment(summary)
+            c.write_transcripts(summary)
             c.redact_audio(summary)
             return log_id
         finally:
@@ -242,7 +245,9 @@ def set_topic(
             correction = c.store.add_topic_correction({
                 "interview_id": interview_id, "first_utterance": first, "last_utterance": last,
                 "topic": topic, "analyst": analyst or os_user(), "reason": reason})
-            c.segment(coordinator.RunSummary())
+            summary = coordinator.RunSummary()
+            c.segment(summary)
+            c.write_transcripts(summary)
             return correction
         finally:
             c.close()

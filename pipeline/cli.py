@@ -111,6 +111,9 @@ def _print_summary(summary: RunSummary, counts: dict[str, int]) -> None:
     if summary.audio:
         click.echo("Redacted audio copies in transcripts/audio/: " + ", ".join(
             f"{n} {verdict}" for verdict, n in sorted(summary.audio.items())) + ".")
+    if summary.transcripts_written or summary.transcripts_removed:
+        click.echo(f"Transcript files in transcripts/: {summary.transcripts_written} written, "
+                   f"{summary.transcripts_removed} removed (text no longer final).")
     for iid, reason in summary.failed:
         click.echo(f"  failed {iid}: {reason}")
     click.echo("Workspace: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + ".")
