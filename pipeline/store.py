@@ -634,6 +634,10 @@ class Store:
         return list(self.db.query(
             "select * from topic_corrections where interview_id = ? order by id", [interview_id]))
 
+    def segments(self, interview_id: str) -> list[dict]:
+        return list(self.db.query(
+            "select * from segments where interview_id = ? order by idx", [interview_id]))
+
     def add_topic_correction(self, row: dict) -> int:
         with self.db.atomic():
             self.db["topic_corrections"].insert({**row, "created": now()})
