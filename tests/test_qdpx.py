@@ -171,3 +171,26 @@ def test_variable_types(values, kind):
 
 def test_float_values_have_no_exponent():
     assert qdpx._value_text(1e-05, "Float") == "0.00001"
+
+
+@pytest.mark.slow
+def test_sample_interviews_export_validates_and_is_stable(surfaces_run, tmp_path):
+    ws, _ = surfaces_run
+    first = export(ws, tmp_path / "a")
+    assert export(ws, tmp_path / "b").read_bytes() == first.read_bytes()
+    files = unpack(first)
+    root = etree.fromstring(files["project.qde"])
+    schema = official_schema()
+    assert schema.validate(root), schema.error_log
+    sources = root.findall("q:Sources/q:TextSource", NS)
+    assert len(sources) == 2 and len(files) == 3
+    for source in sources:
+        text = files[f"sources/{source.get('guid')}.txt"].decode("utf-8")
+        selections = source.findall("q:PlainTextSelection", NS)
+        assert len(selections) >= 3
+        spans = [(int(s.get("startPosition")), int(s.get("endPosition"))) for s in selections]
+        # Segments tile the transcript: each starts at a line and the last ends the text.
+        assert spans[0][0] == 0 and spans[-1][1] == len(text) - 1
+        assert all(text[a - 1] == "\n" for a, _ in spans[1:])
+    cases = {c.get("name") for c in root.iterfind("q:Cases/q:Case", NS)}
+    assert "D01" in cases and any(c.startswith("Interview ") for c in cases)

@@ -10,9 +10,10 @@ import docx
 import pytest
 import webvtt
 
-from pipeline import coordinator, transcripts
+from pipeline import api, coordinator, transcripts
 from pipeline.store import FAILED, TRANSCRIBED, Store
 from pipeline.workspace import open_workspace
+from tests.conftest import run_cli
 from tests.seed import PLANTED, STEREO, seed_interview
 
 LINE = re.compile(r"\[\d\d:\d\d:\d\d\] (Interviewer|Respondent|Speaker): .*")
@@ -195,3 +196,80 @@ def test_plain_text_offsets_point_at_each_line():
     text, offsets = transcripts.plain_text(t)
     assert [text[a:b] for a, b in offsets] == [
         "[00:00:00] Speaker: one", "[00:00:01] Speaker: twó words", "[00:00:02] Speaker: "]
+
+
+# -- end to end through the CLI, on the sample interviews --------------------------------------
+
+
+def _ids(ws):
+    jobs = {j.source_file: j.interview_id for j in api.status(ws)}
+    return jobs["Beverley_Keith_d01.wav"], jobs["d02_mono.wav"]
+
+
+@pytest.mark.slow
+def test_run_writes_transcripts_matching_the_store(surfaces_run):
+    ws, result = surfaces_run
+    assert "Transcript files in transcripts/: 6 written, 0 removed" in result.output
+    stereo, mono = _ids(ws)
+    for iid, speakers in ((stereo, {"Interviewer", "Respondent"}), (mono, {"Speaker"})):
+        utterances = api.analyst_utterances(ws, iid)
+        lines = files_of(ws, iid)["txt"].read_text(encoding="utf-8").splitlines()
+        assert len(lines) == len(utterances) > 10
+        assert all(LINE.fullmatch(line) for line in lines)
+        assert {line.split("] ", 1)[1].split(":", 1)[0] for line in lines} == speakers
+        assert [line.split(": ", 1)[1] for line in lines] == [
+            " ".join(u["text"].split()) for u in utterances]
+        document = docx.Document(str(files_of(ws, iid)["docx"]))
+        assert [p.text for p in document.paragraphs if LINE.fullmatch(p.text)] == lines
+        assert len(list(webvtt.read(str(files_of(ws, iid)["vtt"])))) == len(lines)
+
+
+@pytest.mark.slow
+def test_no_redacted_original_or_file_name_reaches_transcripts(surfaces_run, tmp_path):
+    ws, _ = surfaces_run
+    run_cli(ws, "export", "--format", "qdpx", "--out", str(tmp_path))
+    analyst = " ".join(u["text"] for iid in _ids(ws) for u in api.analyst_utterances(ws, iid))
+    # Every redacted original the analyst text does not hold anyway (as an ordinary word).
+    planted = ["Beverley_Keith_d01.wav", "d02_mono.wav"] + [
+        o for iid in _ids(ws) for o in api.originals(ws, iid, "test: planted identifiers").values()
+        if not re.search(rf"\b{re.escape(o)}\b", analyst, re.IGNORECASE)]
+    assert len(planted) > 10
+    data = (every_byte(ws / "transcripts") + every_byte(tmp_path)).decode("utf-8", "replace")
+    assert "[PERSON_" in data
+    # Whole words: "King" must not be found in "checking".
+    leaked = [p for p in planted if re.search(rf"\b{re.escape(p)}\b", data, re.IGNORECASE)]
+    assert not leaked
+
+
+@pytest.mark.slow
+def test_review_and_topic_corrections_rewrite_the_files(surfaces_run):
+    ws, _ = surfaces_run
+    iid = _ids(ws)[0]
+    paths = files_of(ws, iid)
+    target = api.redactions(ws, iid)[0]
+    original = api.originals(ws, iid, "test")[target["id"]]
+    before = {s: p.read_bytes() for s, p in paths.items()}
+    run_cli(ws, "review", "undo", str(target["id"]), "--reason", "test: not an identifier")
+    assert all(paths[s].read_bytes() != before[s] for s in paths)
+    line = paths["txt"].read_text(encoding="utf-8").splitlines()[target["utterance_idx"]]
+    assert original in line
+    # The review path re-segments too: the files keep their topics.
+    assert "NOTE topic:" in paths["vtt"].read_text(encoding="utf-8")
+    run_cli(ws, "review", "add", iid, "--utterance", str(target["utterance_idx"]), "--text",
+            original, "--type", target["entity_type"], "--reason", "test: it is")
+    for s in ("txt", "vtt"):
+        assert original not in paths[s].read_text(encoding="utf-8")
+    assert original not in "\n".join(p.text for p in docx.Document(str(paths["docx"])).paragraphs)
+    vtt = paths["vtt"].read_text(encoding="utf-8")
+    run_cli(ws, "topic", "set", iid, "--utterances", "0-1", "--topic", "impact",
+            "--reason", "test")
+    assert paths["vtt"].read_text(encoding="utf-8") != vtt
+    assert "NOTE topic: impact" in paths["vtt"].read_text(encoding="utf-8").split("\n0\n")[0]
+    headings = [p.text for p in docx.Document(str(paths["docx"])).paragraphs
+                if p.style.name == "Heading 2"]
+    assert headings[0] == "Assessment of the impact of peer support"
+    with sqlite3.connect(ws / "store.db") as db:
+        passes = db.execute("select distinct deid_pass from transcript_files "
+                            "where interview_id = ?", [iid]).fetchall()
+        current = db.execute("select deid_pass from interviews where id = ?", [iid]).fetchone()
+    assert passes == [current]
