@@ -113,7 +113,7 @@ def _print_summary(summary: RunSummary, counts: dict[str, int]) -> None:
             f"{n} {verdict}" for verdict, n in sorted(summary.audio.items())) + ".")
     if summary.transcripts_written or summary.transcripts_removed:
         click.echo(f"Transcript files in transcripts/: {summary.transcripts_written} written, "
-                   f"{summary.transcripts_removed} removed (text no longer final).")
+                   f"{summary.transcripts_removed} removed.")
     for iid, reason in summary.failed:
         click.echo(f"  failed {iid}: {reason}")
     click.echo("Workspace: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + ".")
