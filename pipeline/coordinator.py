@@ -549,7 +549,8 @@ class Coordinator:
                                   self.ws.transcripts)
         self.store.save_transcript_files([
             {"interview_id": f.interview_id, "format": f.format,
-             "path": str(f.path.relative_to(self.ws.root)), "sha256": f.sha256}
+             "path": str(f.path.relative_to(self.ws.root)), "sha256": f.sha256,
+             "source_sha256": f.source_sha256}
             for f in result.files])
         summary.transcripts_written += len(result.written)
         summary.transcripts_removed += len(result.removed)

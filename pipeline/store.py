@@ -228,8 +228,8 @@ def _m004_topics(db: sqlite_utils.Database) -> None:
 def _m005_transcript_files(db: sqlite_utils.Database) -> None:
     # What is in transcripts/ and which analyst text it was written from.
     db["transcript_files"].create(
-        {"interview_id": str, "format": str, "path": str, "sha256": str, "deid_pass": int,
-         "segment_sha256": str, "written": str},
+        {"interview_id": str, "format": str, "path": str, "sha256": str, "source_sha256": str,
+         "deid_pass": int, "segment_sha256": str, "written": str},
         pk=("interview_id", "format"),
         foreign_keys=[("interview_id", "interviews", "id")],
     )
@@ -678,11 +678,15 @@ class Store:
         )
         return [self.interview(r["id"]) for r in rows]
 
+    def transcript_files(self) -> dict[tuple[str, str], dict]:
+        """The files recorded in transcripts/, by (interview id, format)."""
+        return {(r["interview_id"], r["format"]): r for r in self.db["transcript_files"].rows}
+
     def save_transcript_files(self, files: list[dict]) -> None:
         """Record the files now in transcripts/ (rows for files no longer there are dropped)."""
         stamp = now()
         with self.db.atomic():
-            known = {(r["interview_id"], r["format"]): r for r in self.db["transcript_files"].rows}
+            known = self.transcript_files()
             current = {(f["interview_id"], f["format"]) for f in files}
             for key in known.keys() - current:
                 self.db["transcript_files"].delete(key)

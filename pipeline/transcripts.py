@@ -69,6 +69,8 @@ class WrittenFile:
     format: str
     path: Path
     sha256: str
+    source_sha256: str
+    """Digest of what the file is made from (lines, topic titles, this code), to skip rendering."""
     changed: bool
     """False when the file on disk already held these bytes (left untouched)."""
 
@@ -215,18 +217,50 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
+def source_digest(t: Transcript, titles: dict[str, str]) -> str:
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(_version("python-docx").encode())
+    used = sorted({line.topic for line in t.lines if line.topic})
+    digest.update(repr((t, [(k, titles.get(k)) for k in used])).encode())
+    return digest.hexdigest()
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import version
+
+    return version(package)
+
+
+def _unchanged(known: dict, iid: str, digest: str, folder: Path) -> list[WrittenFile] | None:
+    """The interview's files as recorded, if they were made from the same input and are intact."""
+    files = []
+    for suffix in FORMATS:
+        row, path = known.get((iid, suffix)), path_for(folder, iid, suffix)
+        if not row or row.get("source_sha256") != digest or not path.exists() or (
+                hashlib.sha256(path.read_bytes()).hexdigest() != row["sha256"]):
+            return None
+        files.append(WrittenFile(iid, suffix, path, row["sha256"], digest, False))
+    return files
+
+
 def sync(store, titles: dict[str, str], folder: Path) -> SyncResult:
     """Bring ``folder`` (the workspace's transcripts/) in line with the analyst store."""
     files: list[WrittenFile] = []
     keep: set[Path] = set()
+    known = store.transcript_files()
     for interview in store.final_text_interviews():
         t = transcript(interview, store.utterances(interview["id"]))
-        for suffix, data in render(t, titles).items():
-            path = path_for(folder, t.interview_id, suffix)
-            changed = write_if_changed(path, data)
-            keep.add(path)
-            files.append(WrittenFile(t.interview_id, suffix, path,
-                                     hashlib.sha256(data).hexdigest(), changed))
+        digest = source_digest(t, titles)
+        current = _unchanged(known, t.interview_id, digest, folder)
+        if current is None:  # render only what may have changed: DOCX takes tens of ms
+            current = []
+            for suffix, data in render(t, titles).items():
+                path = path_for(folder, t.interview_id, suffix)
+                current.append(WrittenFile(t.interview_id, suffix, path,
+                                           hashlib.sha256(data).hexdigest(), digest,
+                                           write_if_changed(path, data)))
+        files += current
+        keep.update(f.path for f in current)
     removed = []
     for sub in FORMATS.values():
         for path in sorted((folder / sub).glob("*")):

@@ -137,6 +137,25 @@ def test_unchanged_files_are_left_alone_and_recorded(workspace):
     assert not [p for p in (workspace / "transcripts").rglob(".*") if p.is_file()]
 
 
+def test_rendering_is_skipped_for_unchanged_input_but_damaged_files_are_restored(
+        workspace, monkeypatch):
+    iid = seed_interview(workspace)
+    sync(workspace)
+    paths = files_of(workspace, iid)
+    good = {s: p.read_bytes() for s, p in paths.items()}
+
+    def fail(*args):
+        raise AssertionError("rendered although nothing changed")
+
+    with monkeypatch.context() as m:
+        m.setattr(transcripts, "render", fail)
+        assert sync(workspace).transcripts_written == 0
+    paths["txt"].unlink()
+    paths["docx"].write_bytes(b"edited by hand")
+    assert sync(workspace).transcripts_written == 2
+    assert {s: p.read_bytes() for s, p in paths.items()} == good
+
+
 def test_changed_text_rewrites_and_withdrawn_text_removes(workspace):
     iid = seed_interview(workspace)
     other = seed_interview(workspace, STEREO[:2], name="other.wav")
