@@ -179,9 +179,11 @@ def _decide(workspace, build, originals: dict | None = None) -> int:
                 c.vault.save_originals(row["interview_id"], {log_id: originals})
             summary = coordinator.RunSummary()
             c.deidentify(summary)
-            # The new text needs its topics back before the transcript files are rewritten.
-            c.segment(summary)
-            c.write_transcripts(summary)
+            try:
+                # The new text needs its topics back before the transcript files are rewritten.
+                c.segment(summary)
+            finally:
+                c.write_transcripts(summary)
             c.redact_audio(summary)
             return log_id
         finally:

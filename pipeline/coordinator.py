@@ -542,11 +542,12 @@ class Coordinator:
         from . import transcripts
 
         try:
-            guide = segment_mod.Guide.load(self.ws.guide_path)
-        except segment_mod.GuideError as e:
-            raise RunError(f"the interview guide cannot be used: {e}") from e
-        result = transcripts.sync(self.store, {t.id: t.title for t in guide.topics},
-                                  self.ws.transcripts)
+            titles = {t.id: t.title for t in segment_mod.Guide.load(self.ws.guide_path).topics}
+        except segment_mod.GuideError:
+            # Titles only label the topics; a broken guide (reported by the segment stage) must
+            # not keep files holding text that was just re-derived.
+            titles = {}
+        result = transcripts.sync(self.store, titles, self.ws.transcripts)
         self.store.save_transcript_files([
             {"interview_id": f.interview_id, "format": f.format,
              "path": str(f.path.relative_to(self.ws.root)), "sha256": f.sha256,
@@ -673,8 +674,11 @@ class Coordinator:
         self.discover(summary, wait)
         self.process(summary)
         self.deidentify(summary)
-        self.segment(summary)
-        self.write_transcripts(summary)
+        try:
+            self.segment(summary)
+        finally:
+            # Even when segmentation cannot run, no file may keep text just re-derived.
+            self.write_transcripts(summary)
         self.redact_audio(summary)
         summary.seconds = time.perf_counter() - started
         return summary

@@ -201,6 +201,14 @@ def test_foreign_files_are_not_touched(workspace):
     assert not any(p.exists() for p in files_of(workspace, failed).values())
 
 
+def test_broken_guide_still_lets_files_follow_the_text(workspace):
+    """The segment stage reports a broken guide; the files must still follow re-derived text."""
+    (workspace / "config" / "interview_guide.yaml").write_text("topics: [oops\n")
+    iid = seed_interview(workspace)
+    assert sync(workspace).transcripts_written == 3
+    assert "NOTE topic: reasons (reasons)" in files_of(workspace, iid)["vtt"].read_text()
+
+
 @pytest.mark.parametrize("seconds, stamp", [(0, "[00:00:00]"), (59.99, "[00:00:59]"),
                                             (3725.4, "[01:02:05]")])
 def test_time_stamps(seconds, stamp):
