@@ -76,10 +76,32 @@ def retry(workspace: str | Path, interview_ids: list[str], all_failed: bool = Fa
 def export(
     workspace: str | Path, out: str | Path, fmt: str = "json", identifiable: bool = False
 ) -> list[Path]:
+    """Export every interview with final text: ``json`` (one file each) or ``qdpx`` (one REFI-QDA
+    project). ``identifiable`` (json only) reads the raw transcript from the vault, logged."""
     ws = workspace_mod.open_workspace(workspace)
+    if fmt == "qdpx":
+        return [export_qdpx(ws, Path(out), identifiable)]
     if fmt != "json":
-        raise export_mod.ExportError(f"unknown export format {fmt!r}; use 'json'")
+        raise export_mod.ExportError(f"unknown export format {fmt!r}; use 'json' or 'qdpx'")
     return export_mod.export_json(ws, Path(out), identifiable=identifiable)
+
+
+def export_qdpx(ws: workspace_mod.Workspace, out: Path, identifiable: bool = False) -> Path:
+    from . import qdpx
+    from . import segment as segment_mod
+
+    if identifiable:
+        # A QDA project is shared among analysts and coded for months: it must never hold raw text.
+        raise export_mod.ExportError(
+            "a REFI-QDA project holds de-identified text only; leave out --identifiable, or use "
+            "'export --format json --identifiable' for the raw transcripts")
+    try:
+        guide = segment_mod.Guide.load(ws.guide_path)
+    except segment_mod.GuideError as e:
+        raise export_mod.ExportError(f"the interview guide cannot be used: {e}") from e
+    with Store(ws.store_path) as store:
+        return qdpx.export_qdpx(store, guide, out, ws.root.name, os_user(),
+                                f"interview-pipeline {coordinator.package_version()}")
 
 
 def load_config(workspace: str | Path = ".", overrides: dict | None = None):
@@ -157,6 +179,11 @@ def _decide(workspace, build, originals: dict | None = None) -> int:
                 c.vault.save_originals(row["interview_id"], {log_id: originals})
             summary = coordinator.RunSummary()
             c.deidentify(summary)
+            try:
+                # The new text needs its topics back before the transcript files are rewritten.
+                c.segment(summary)
+            finally:
+                c.write_transcripts(summary)
             c.redact_audio(summary)
             return log_id
         finally:
@@ -242,7 +269,9 @@ def set_topic(
             correction = c.store.add_topic_correction({
                 "interview_id": interview_id, "first_utterance": first, "last_utterance": last,
                 "topic": topic, "analyst": analyst or os_user(), "reason": reason})
-            c.segment(coordinator.RunSummary())
+            summary = coordinator.RunSummary()
+            c.segment(summary)
+            c.write_transcripts(summary)
             return correction
         finally:
             c.close()

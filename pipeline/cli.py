@@ -113,6 +113,9 @@ def _print_summary(summary: RunSummary, counts: dict[str, int]) -> None:
     if summary.audio:
         click.echo("Redacted audio copies in transcripts/audio/: " + ", ".join(
             f"{n} {verdict}" for verdict, n in sorted(summary.audio.items())) + ".")
+    if summary.transcripts_written or summary.transcripts_removed:
+        click.echo(f"Transcript files in transcripts/: {summary.transcripts_written} written, "
+                   f"{summary.transcripts_removed} removed.")
     for iid, reason in summary.failed:
         click.echo(f"  failed {iid}: {reason}")
     click.echo("Workspace: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + ".")
@@ -235,8 +238,8 @@ def retry(ctx, interview_ids, all_failed):
 
 @cli.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True,
-    help="Export format: one JSON file per interview.",
+    "--format", "fmt", type=click.Choice(["json", "qdpx"]), default="json", show_default=True,
+    help="json: one file per interview; qdpx: one REFI-QDA project (NVivo, MAXQDA, ATLAS.ti).",
 )
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), required=True,
@@ -249,12 +252,15 @@ def retry(ctx, interview_ids, all_failed):
 @click.pass_context
 @_errors
 def export(ctx, fmt, out, identifiable):
-    """Export interviews, one JSON file each: de-identified text with topics, or the raw
-    transcript with --identifiable (a logged read of the vault).
+    """Export interviews: one JSON file each (de-identified text with topics, or the raw
+    transcript with --identifiable, a logged read of the vault), or a REFI-QDA project
+    (<workspace name>.qdpx: transcripts, topics as codes, respondents as cases; de-identified only).
 
     Example:
 
         interviews export --format json --out exports/ --identifiable
+
+        interviews export --format qdpx --out exports/
     """
     files = api.export(ctx.obj["workspace"], out, fmt=fmt, identifiable=identifiable)
     click.echo(f"Wrote {len(files)} file(s) to {out}")

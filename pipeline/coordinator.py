@@ -89,6 +89,10 @@ class RunSummary:
     segmented: list[str] = field(default_factory=list)
     audio: dict[str, int] = field(default_factory=dict)
     """Redacted audio copies by verdict: verified, unchecked, withheld."""
+    transcripts_written: int = 0
+    """Transcript files in transcripts/ (text, vtt, docx) written or rewritten."""
+    transcripts_removed: int = 0
+    """Stale transcript files removed (text no longer final)."""
     failed: list[tuple[str, str]] = field(default_factory=list)
     """(interview id, reason)"""
     audio_seconds: float = 0.0
@@ -536,6 +540,28 @@ class Coordinator:
             )
             summary.segmented.append(iid)
 
+    # transcript files ------------------------------------------------------------------------
+
+    def write_transcripts(self, summary: RunSummary) -> None:
+        """Bring transcripts/ (text, WebVTT, DOCX) in line with the analyst text and topics."""
+        from . import segment as segment_mod
+        from . import transcripts
+
+        try:
+            titles = {t.id: t.title for t in segment_mod.Guide.load(self.ws.guide_path).topics}
+        except segment_mod.GuideError:
+            # Titles only label the topics; a broken guide (reported by the segment stage) must
+            # not keep files holding text that was just re-derived.
+            titles = {}
+        result = transcripts.sync(self.store, titles, self.ws.transcripts)
+        self.store.save_transcript_files([
+            {"interview_id": f.interview_id, "format": f.format,
+             "path": str(f.path.relative_to(self.ws.root)), "sha256": f.sha256,
+             "source_sha256": f.source_sha256}
+            for f in result.files])
+        summary.transcripts_written += len(result.written)
+        summary.transcripts_removed += len(result.removed)
+
     # redacted audio -------------------------------------------------------------------------
 
     def audio_fingerprint(self) -> str:
@@ -654,7 +680,11 @@ class Coordinator:
         self.discover(summary, wait)
         self.process(summary)
         self.deidentify(summary)
-        self.segment(summary)
+        try:
+            self.segment(summary)
+        finally:
+            # Even when segmentation cannot run, no file may keep text just re-derived.
+            self.write_transcripts(summary)
         self.redact_audio(summary)
         summary.seconds = time.perf_counter() - started
         return summary

@@ -258,8 +258,18 @@ def _m005_browse_views(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m006_transcript_files(db: sqlite_utils.Database) -> None:
+    # What is in transcripts/ and which analyst text it was written from.
+    db["transcript_files"].create(
+        {"interview_id": str, "format": str, "path": str, "sha256": str, "source_sha256": str,
+         "deid_pass": int, "segment_sha256": str, "written": str},
+        pk=("interview_id", "format"),
+        foreign_keys=[("interview_id", "interviews", "id")],
+    )
+
+
 MIGRATIONS = [_m001_initial, _m002_deidentified, _m003_redacted_audio, _m004_topics,
-              _m005_browse_views]
+              _m005_browse_views, _m006_transcript_files]
 
 
 class StoreError(Exception):
@@ -657,6 +667,10 @@ class Store:
         return list(self.db.query(
             "select * from topic_corrections where interview_id = ? order by id", [interview_id]))
 
+    def segments(self, interview_id: str) -> list[dict]:
+        return list(self.db.query(
+            "select * from segments where interview_id = ? order by idx", [interview_id]))
+
     def add_topic_correction(self, row: dict) -> int:
         with self.db.atomic():
             self.db["topic_corrections"].insert({**row, "created": now()})
@@ -683,3 +697,37 @@ class Store:
             self.db["interviews"].update(interview_id, {"segment_sha256": fingerprint})
             self.db["provenance"].insert(
                 {"interview_id": interview_id, "stage": "segment", "created": stamp, **provenance})
+
+    # -- analyst files -------------------------------------------------------------------------
+
+    def final_text_interviews(self) -> list[dict]:
+        """Interviews whose analyst text is final: de-identified and not waiting to be re-derived
+        (or failed) at the de-identification stage."""
+        rows = self.db.query(
+            "select i.id from interviews i join jobs j on j.interview_id = i.id "
+            "where i.deid_pass is not null and (j.status in (?, ?) "
+            "or (j.status = ? and j.stage = 'audio')) order by i.created, i.id",
+            [DEIDENTIFIED, DONE, FAILED],
+        )
+        return [self.interview(r["id"]) for r in rows]
+
+    def transcript_files(self) -> dict[tuple[str, str], dict]:
+        """The files recorded in transcripts/, by (interview id, format)."""
+        return {(r["interview_id"], r["format"]): r for r in self.db["transcript_files"].rows}
+
+    def save_transcript_files(self, files: list[dict]) -> None:
+        """Record the files now in transcripts/ (rows for files no longer there are dropped)."""
+        stamp = now()
+        with self.db.atomic():
+            known = self.transcript_files()
+            current = {(f["interview_id"], f["format"]) for f in files}
+            for key in known.keys() - current:
+                self.db["transcript_files"].delete(key)
+            for f in files:
+                before = known.get((f["interview_id"], f["format"]))
+                interview = self.interview(f["interview_id"])
+                written = before["written"] if before and before["sha256"] == f["sha256"] else stamp
+                self.db["transcript_files"].upsert(
+                    {**f, "deid_pass": interview["deid_pass"],
+                     "segment_sha256": interview["segment_sha256"], "written": written},
+                    pk=("interview_id", "format"))

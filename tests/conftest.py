@@ -79,3 +79,18 @@ def jfk() -> tuple[np.ndarray, str]:
     path = shared_file("audio", "jfk.flac")
     refs = json.loads(shared_file("audio", "references.json").read_text())
     return decode_audio(str(path)), refs["jfk"]
+
+
+@pytest.fixture(scope="session")
+def surfaces_run(tmp_path_factory):
+    """D01 (stereo, a planted name in its file name) and D02 (mono) processed once through the
+    CLI, redacted audio off: for the transcript-file and REFI-QDA tests."""
+    ws = tmp_path_factory.mktemp("surfaces") / "study"
+    api.init(ws)
+    (ws / "config" / "pipeline.yaml").write_text(TEST_CONFIG + "audio:\n  enabled: false\n")
+    truth = json.loads(shared_file("samples", "D01", "truth.json").read_text())
+    drop(ws, shared_file("samples", "D01", "D01_stereo.wav"), "Beverley_Keith_d01.wav",
+         sidecar={"respondent_id": "D01", **truth["metadata"]})
+    drop(ws, shared_file("samples", "D02", "D02_mono.wav"), "d02_mono.wav")
+    result = run_cli(ws, "run")
+    return ws, result

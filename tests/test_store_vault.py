@@ -26,10 +26,10 @@ def _register(store, sha="ab" * 32, path="a.wav", error=None):
 
 def test_migrations_run_once(tmp_path):
     store = Store(tmp_path / "store.db")
-    assert store.schema_version == len(MIGRATIONS) == 5
+    assert store.schema_version == len(MIGRATIONS) == 6
     store.close()
     store = Store(tmp_path / "store.db")
-    assert [r["version"] for r in store.db["migrations"].rows] == [1, 2, 3, 4, 5]
+    assert [r["version"] for r in store.db["migrations"].rows] == [1, 2, 3, 4, 5, 6]
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
