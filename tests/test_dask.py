@@ -16,7 +16,7 @@ import pytest
 from distributed import Client, LocalCluster
 
 from pipeline import api, ingest
-from pipeline.executors import NO_SPILL
+from pipeline.executors import LOCAL_CLUSTER
 from tests.conftest import ROOT, TEST_CONFIG, drop, encode, run_cli, shared_file
 
 pytestmark = pytest.mark.slow
@@ -76,7 +76,7 @@ def test_dask_gives_the_same_outputs_as_the_local_pool(tmp_path, caplog):
 @pytest.fixture
 def cluster():
     """An external two-worker cluster, as `dask scheduler` + `dask worker` would give."""
-    with dask.config.set({**NO_SPILL, "distributed.scheduler.allowed-failures": 1}):
+    with dask.config.set({**LOCAL_CLUSTER, "distributed.scheduler.allowed-failures": 1}):
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                           dashboard_address=":0") as c, Client(c) as client:
             yield c, client
@@ -201,3 +201,41 @@ def test_identifiers_cross_only_to_workers_never_to_analyst_files(tmp_path, jfk,
         dump = "\n".join(db.iterdump()).lower()
     assert "americans" not in dump
     assert json.loads(next(out.glob("*.json")).read_text())["utterances"]
+
+
+def test_gpu_stage_goes_only_to_gpu_workers(tmp_path, cluster):
+    """With transcribe.device cuda, transcription tasks carry resources={"GPU": 1}: only a worker
+    started with --resources GPU=1 runs them (checked without a GPU: the task reports where it
+    ran); without such a worker the run stops with an explanation."""
+    from pipeline import config as config_mod
+    from pipeline.executors import DaskExecutor, RunError, Task
+
+    c, client = cluster
+    cuda = config_mod.load(overrides={"transcribe": {"device": "cuda"}})
+    with pytest.raises(RunError, match="no Dask worker has a GPU"):
+        DaskExecutor(cuda, c.scheduler_address)
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__MEMORY__SPILL": "False",
+           "DASK_DISTRIBUTED__WORKER__MEMORY__TARGET": "False"}
+    gpu_worker = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_worker", c.scheduler_address,
+         "--nthreads", "1", "--resources", "GPU=1", "--name", "gpu", "--no-dashboard"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        client.wait_for_workers(3, timeout=120)
+        executor = DaskExecutor(cuda, c.scheduler_address)
+        try:
+            def where():
+                from distributed import get_worker
+
+                return get_worker().name
+
+            tasks = [Task(f"t{i}", where, ()) for i in range(6)]
+            ran = [r for _, r, _ in executor.run("transcribe", tasks, gpu=True)]
+            anywhere = [r for _, r, _ in executor.run("segment", tasks, gpu=False)]
+        finally:
+            executor.close()
+    finally:
+        gpu_worker.terminate()
+        gpu_worker.wait()
+    assert ran == ["gpu"] * 6
+    assert len(anywhere) == 6
