@@ -168,6 +168,10 @@ class DaskExecutor:
         self.config = config
         self._cluster = None
         gpu = config.transcribe.device == "cuda"
+        if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+            # Importing distributed logs every worker and connection at INFO; we log the cluster
+            # and its dashboard once (`interviews -v` keeps Dask's own lines).
+            logging.getLogger("distributed").setLevel(logging.WARNING)
         if scheduler:
             try:
                 self.client = Client(scheduler, timeout=30)
