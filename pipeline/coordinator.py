@@ -3,9 +3,9 @@
 Stages are plain functions from inputs to results (:func:`transcribe_recording` here, the
 de-identification and segmentation ones in :mod:`pipeline.tasks`), so they can run in this
 process, in a process pool (each worker loading its model once) or on a Dask cluster
-(:mod:`pipeline.executors`); results come back here and are written in job order. Each stage result is written in one transaction per database, vault first: a
-kill at any moment leaves either the old state or the new one, and the next run picks up what is
-still pending.
+(:mod:`pipeline.executors`); results come back here and are applied in job order. Each stage
+result is written in one transaction per database, vault first: a kill at any moment leaves
+either the old state or the new one, and the next run picks up what is still pending.
 """
 
 from __future__ import annotations

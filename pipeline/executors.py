@@ -96,9 +96,14 @@ class LocalExecutor:
 
     def run(self, stage: str, tasks: Iterable[Task], ordered: bool = True, gpu: bool = False,
             on_start: Callable[[str], None] | None = None) -> Iterator[Result]:
+        if stage != "transcribe":
+            # One interview at a time, read when its turn comes: a large study is never all in
+            # memory.
+            yield from _inline(tasks, on_start)
+            return
         tasks = list(tasks)
         workers = min(self.config.workers(), len(tasks))
-        if stage != "transcribe" or workers <= 1:
+        if workers <= 1:
             # One worker: stay in this process (no start-up cost) and report progress by segment.
             yield from _inline(tasks, on_start)
             return
@@ -222,6 +227,7 @@ class DaskExecutor:
             on_start: Callable[[str], None] | None = None) -> Iterator[Result]:
         """Results as tasks finish (or in task order if ``ordered``), keeping at most two tasks
         per worker thread in flight so a large study's audio is never all in memory at once."""
+        import dask
         from distributed import KilledWorker, as_completed
 
         tasks = iter(tasks)
@@ -237,9 +243,12 @@ class DaskExecutor:
                 return False
             if on_start:
                 on_start(task.tag)
-            future = self.client.submit(
-                task.fn, *task.args, key=f"{stage}-{task.tag}-{uuid.uuid4().hex[:8]}",
-                pure=False, resources={"GPU": 1} if gpu else None)
+            # A recording's bytes travel with its task (through the scheduler, in memory): that
+            # is intended, so Dask's warning about large graphs is not.
+            with dask.config.set({"distributed.admin.large-graph-warning-threshold": "1GB"}):
+                future = self.client.submit(
+                    task.fn, *task.args, key=f"{stage}-{task.tag}-{uuid.uuid4().hex[:8]}",
+                    pure=False, resources={"GPU": 1} if gpu else None)
             tags[future.key], index_of[future.key] = task.tag, submitted
             submitted += 1
             finished.add(future)
@@ -256,9 +265,11 @@ class DaskExecutor:
             try:
                 outcome = (tag, future.result(), None)
             except KilledWorker as e:
+                tries = getattr(e, "allowed_failures", 0) + 1
                 outcome = (tag, None, WorkerLost(
-                    f"the Dask workers running {stage} died every time it was tried ({e}); out "
-                    "of memory or a crash in the decoder? 'interviews retry' tries again"))
+                    f"the Dask workers running its {stage} task died every time it was tried "
+                    f"({tries} times): killed, out of memory or a crash in the decoder? "
+                    "'interviews retry' tries again"))
             except Exception as e:  # raised by the stage function on the worker
                 outcome = (tag, None, e)
             future.release()

@@ -45,10 +45,13 @@ def outputs(ws):
         analyst = db.execute(
             "select interview_id, idx, speaker, start, end, text, topic from utterances "
             "order by 1, 2").fetchall()
+        # Not the recognizer's name: when two recognizers find the same span with the same
+        # score, Presidio keeps one of them in an order that follows the process's hash seed
+        # (EntityRecognizer.remove_duplicates uses a set), in local runs as on workers.
         log = db.execute(
             "select id, interview_id, pass, kind, utterance_idx, orig_start, orig_end, deid_start, "
-            "deid_end, audio_start, audio_end, entity_type, recognizer, recognizer_version, score, "
-            "replacement, review_status, config_sha256 from redaction_log order by id"
+            "deid_end, audio_start, audio_end, entity_type, score, replacement, review_status, "
+            "config_sha256 from redaction_log order by id"
         ).fetchall()
         segments = db.execute(
             "select interview_id, topic, first_utterance, last_utterance, source from segments "
