@@ -29,7 +29,9 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"
 
+# Scaling on Dask workers first: bench_pipeline's last line must stay the last line printed.
 bench: setup
+	$(BIN)/python bench/bench_scaling.py
 	$(BIN)/python bench/bench_pipeline.py
 
 # Removes the environment only: store.db and vault/ hold the study's data.

@@ -142,24 +142,42 @@ def init(directory):
     is_flag=True,
     help="Do not wait for files that are still being copied; leave them for the next run.",
 )
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    help="Where the stages run: this machine's process pool (local, the default) or Dask "
+    "workers (run.executor in the config).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler, e.g. tcp://head-node:8786; without it --executor dask starts a "
+    "cluster on this machine (run.scheduler).",
+)
 @click.pass_context
 @_errors
-def run(ctx, no_wait):
+def run(ctx, no_wait, executor, scheduler):
     """Process every pending recording in recordings/, print a summary and exit.
 
     A recording is identified by its content, so re-running never processes a file twice, and
-    a run that was interrupted picks up where it stopped.
+    a run that was interrupted picks up where it stopped. With --executor dask, transcription,
+    de-identification and segmentation run on Dask workers (docs/cluster.md).
 
     Example:
 
         interviews -w my-study run
+
+        interviews -w my-study run --executor dask --scheduler tcp://head-node:8786
     """
+    run_opts = {k: v for k, v in (("executor", executor), ("scheduler", scheduler)) if v}
+    overrides = {"run": run_opts} if run_opts else None
     progress = _progress(ctx)
     if progress:
         with progress:
-            summary = api.run(ctx.obj["workspace"], progress=progress, wait=not no_wait)
+            summary = api.run(ctx.obj["workspace"], overrides, progress=progress,
+                              wait=not no_wait)
     else:
-        summary = api.run(ctx.obj["workspace"], wait=not no_wait)
+        summary = api.run(ctx.obj["workspace"], overrides, wait=not no_wait)
     _print_summary(summary, api.counts(ctx.obj["workspace"]))
     if summary.failed:
         ctx.exit(2)

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 CONFIG_FILE = "pipeline.yaml"
 LISTS_DIR = Path(__file__).parent / "defaults" / "lists"
@@ -97,6 +104,17 @@ class AudioOptions(_Strict):
 
 class RunOptions(_Strict):
     workers: int = Field(ge=0)
+    executor: Literal["local", "dask"]
+    scheduler: str | None
+    audio_transfer: Literal["bytes", "path"]
+
+    @model_validator(mode="after")
+    def _scheduler_needs_dask(self):
+        if self.scheduler and self.executor != "dask":
+            raise ValueError(f"scheduler {self.scheduler!r} is set but executor is "
+                             f"{self.executor!r}: a scheduler address needs executor dask "
+                             "(--executor dask)")
+        return self
 
 
 class Config(_Strict):

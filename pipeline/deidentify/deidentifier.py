@@ -26,7 +26,8 @@ class Deidentifier:
     :param deny: the study's deny list, entity type -> terms always redacted (any case, whole
         words).
     :param allow: the study's allow list, terms never redacted.
-    :param lists_dir: folder of gazetteer files; default ``pipeline/defaults/lists/``.
+    :param lists_dir: folder of gazetteer files; default ``pipeline/defaults/lists/``. Or the
+        :class:`Lists` already loaded (a cluster worker gets them in memory, not on disk).
     """
 
     def __init__(
@@ -34,7 +35,7 @@ class Deidentifier:
         options: "DeidentifyOptions",
         deny: dict[str, list[str]] | None = None,
         allow: list[str] | None = None,
-        lists_dir: Path | None = None,
+        lists_dir: "Path | Lists | None" = None,
     ):
         self.options = options
         deny = dict(deny or {})
@@ -58,7 +59,10 @@ class Deidentifier:
                 "listed for review, so it must be lower"
             )
         directory = engine.model_directory(options.spacy_model)
-        self.lists = Lists.load(Path(lists_dir) if lists_dir is not None else default_lists_dir())
+        if isinstance(lists_dir, Lists):
+            self.lists = lists_dir
+        else:
+            self.lists = Lists.load(Path(lists_dir) if lists_dir else default_lists_dir())
         self._nlp_engine = engine.nlp_engine(directory)
         self.model = engine.model_label(directory)
         self.lexicon = engine.lexicon_for(self._nlp_engine.nlp[engine.LANGUAGE], self.lists)
