@@ -17,6 +17,11 @@ timings): a grid point scores the share of the utterances overlapping it that ca
 topic, and a point no utterance covers (speech the transcript missed) scores 0. "covered" is the
 share of respondent speech time under some utterance; "of covered" is the accuracy on that time.
 
+To tell segmentation errors from recognition errors, two more columns: "script", the same score
+with the segmenter run directly on the spoken script (one utterance per turn with its speaker for
+stereo; one per sentence, speaker unknown, for mono, like ASR segments), and "WER" of the analyst
+transcript against the script (de-identification tags count as errors, so it is a little high).
+
 Usage: .venv/bin/python bench/eval_topics.py [--model base|tiny.en] [--keep DIR] [--json FILE]
                                              [--only H01 ...]
 """
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -35,11 +41,16 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from metrics import wer
 
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT = Path(__file__).resolve().parent / "heldout"
 sys.path.insert(0, str(ROOT / "tools"))
 import make_samples as ms  # noqa: E402  (tools/ is not a package)
+
+sys.path.insert(0, str(ROOT))
+from pipeline import segment  # noqa: E402
+from pipeline.workspace import Workspace  # noqa: E402
 
 RATE = 8000
 GRID = 0.01  # seconds
@@ -124,6 +135,29 @@ def wrong_examples(turns: list[dict], utts: list[dict]) -> list[dict]:
     return out
 
 
+def script_utterances(turns: list[dict], layout: str) -> list[tuple[str, float, float, str]]:
+    """The spoken script as utterances: per turn (stereo) or per sentence, speaker unknown (mono)."""
+    if layout == "stereo":
+        return [(t["speaker"], t["start"], t["end"], t["text"]) for t in turns]
+    out = []
+    for t in turns:
+        sentences = [s for s in re.split(r"(?<=[.?!])\s+", t["text"]) if s.strip()]
+        size, a = sum(map(len, sentences)), t["start"]
+        for s in sentences:
+            b = a + (t["end"] - t["start"]) * len(s) / size
+            out.append(("unknown", a, b, s))
+            a = b
+    return out
+
+
+def script_score(segmenter, turns: list[dict], layout: str) -> float:
+    tuples = script_utterances(turns, layout)
+    topics = segmenter.segment(tuples).topics
+    utts = [{"start": a, "end": b, "topic": p} for (_, a, b, _), p in zip(tuples, topics,
+                                                                         strict=True)]
+    return score(turns, utts)["accuracy"]
+
+
 def cli(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "pipeline", *args], check=True, cwd=ROOT)
 
@@ -168,6 +202,7 @@ def main() -> None:
     seconds = defaultdict(dict)
     for iid, stage, sec in db.execute("select interview_id, stage, seconds from provenance"):
         seconds[iid][stage] = sec  # a rerun stage would overwrite: this workspace is fresh
+    segmenter = segment.Segmenter(segment.Guide.load(Workspace(ws).guide_path))
     rows = []
     for path in sorted((ws / "analyst").glob("*.json")):
         doc = json.loads(path.read_text())
@@ -178,6 +213,8 @@ def main() -> None:
         row = {"interview": sid, "layout": layout, "utterances": len(utts),
                "transcribe_s": seconds[doc["interview_id"]].get("transcribe"),
                "segment_s": seconds[doc["interview_id"]].get("segment"),
+               "wer": wer(" ".join(t["text"] for t in turns), " ".join(u["text"] for u in utts)),
+               "script": script_score(segmenter, turns, layout),
                **score(turns, utts), "wrong": wrong_examples(turns, utts)}
         rows.append(row)
     if len(rows) != len(truth):
@@ -185,10 +222,11 @@ def main() -> None:
                  f"see `interviews -w {ws} status`")
 
     print(f"\n{'interview':10} {'layout':7} {'resp s':>7} {'accuracy':>8} {'covered':>8} "
-          f"{'of cov.':>8} {'transcr s':>9} {'segment s':>9}")
+          f"{'of cov.':>8} {'script':>7} {'WER':>6} {'transcr s':>9} {'segment s':>9}")
     for r in sorted(rows, key=lambda r: (r["layout"] != "stereo", r["interview"])):
         print(f"{r['interview']:10} {r['layout']:7} {r['speech_s']:7.1f} {r['accuracy']:8.1%} "
-              f"{r['covered']:8.1%} {r['of_covered']:8.1%} {r['transcribe_s']:9.1f} "
+              f"{r['covered']:8.1%} {r['of_covered']:8.1%} {r['script']:7.1%} {r['wer']:6.1%} "
+              f"{r['transcribe_s']:9.1f} "
               f"{r['segment_s']:9.2f}")
     print()
     for layout in ("stereo", "mono"):
@@ -197,9 +235,11 @@ def main() -> None:
         worst = min(sel, key=lambda r: r["accuracy"])
         cov = sum(r["covered_s"] for r in sel) / sum(r["speech_s"] for r in sel)
         verdict = "meets" if acc >= TARGET[layout] else "BELOW"
+        oracle = (sum(r["script"] * r["speech_s"] for r in sel)
+                  / sum(r["speech_s"] for r in sel))
         print(f"{layout:6}: {acc:.1%} of respondent speech time on the right topic "
               f"(target {TARGET[layout]:.0%}: {verdict}); lowest {worst['interview']} "
-              f"{worst['accuracy']:.1%}; covered {cov:.1%}")
+              f"{worst['accuracy']:.1%}; covered {cov:.1%}; on the script itself {oracle:.1%}")
     tr, sg = sum(r["transcribe_s"] for r in rows), sum(r["segment_s"] for r in rows)
     print(f"segmentation {sg:.1f} s vs transcription {tr:.1f} s: {sg / tr:.1%} "
           f"(target under 5%; the first interview's segment time includes loading the model)")
