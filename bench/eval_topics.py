@@ -1,0 +1,265 @@
+"""Held-out evaluation of topic segmentation, from audio through the real CLI.
+
+Issue 4's target: on held-out interviews processed from audio by the real CLI, at least 90% of
+respondent speech time gets the right topic on stereo recordings and at least 85% on mono, and
+segmentation costs under 5% of transcription time.
+
+The interviews are the fictional scripts in bench/heldout/*.json (every turn labelled with its
+speaker and topic), written from the study, not from the guide, and never used to tune anything.
+Each is synthesized with espeak-ng (tools/make_samples.py) into an 8 kHz mu-law telephone wav,
+stereo (interviewer left, respondent right) and mono (both mixed). All recordings go into one fresh
+workspace, as a study's would, and are processed by `interviews run`; topics are read from the
+analyst export (`interviews export --format json`, without --identifiable) and timings from the
+`provenance` table of store.db.
+
+Accuracy is time-weighted on a 10 ms grid over each respondent turn (the spoken script's known
+timings): a grid point scores the share of the utterances overlapping it that carry the turn's
+topic, and a point no utterance covers (speech the transcript missed) scores 0. "covered" is the
+share of respondent speech time under some utterance; "of covered" is the accuracy on that time.
+
+To tell segmentation errors from recognition errors, two more columns: "script", the same score
+with the segmenter run directly on the spoken script (one utterance per turn with its speaker for
+stereo; one per sentence, speaker unknown, for mono, like ASR segments), and "WER" of the analyst
+transcript against the script (de-identification tags count as errors, so it is a little high).
+
+Usage: .venv/bin/python bench/eval_topics.py [--model base|tiny.en] [--keep DIR] [--json FILE]
+                                             [--only H01 ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import yaml
+from metrics import wer
+
+ROOT = Path(__file__).resolve().parent.parent
+HELDOUT = Path(__file__).resolve().parent / "heldout"
+sys.path.insert(0, str(ROOT / "tools"))
+import make_samples as ms  # noqa: E402  (tools/ is not a package)
+
+sys.path.insert(0, str(ROOT))
+from pipeline import segment  # noqa: E402
+from pipeline.workspace import Workspace  # noqa: E402
+
+RATE = 8000
+GRID = 0.01  # seconds
+TARGET = {"stereo": 0.90, "mono": 0.85}
+
+
+def render(script: dict, out_dir: Path, rng: np.random.Generator) -> list[dict]:
+    """Synthesize a script to <id>_stereo.wav and <id>_mono.wav; return the timed turns."""
+    for speaker, voice in script.get("voices", {}).items():
+        ms.VOICES[speaker] = voice  # synthesize() reads the voice from this table
+    # Pauses between turns vary as in conversation; back-channels come quicker.
+    lines = [(t["speaker"], t["text"],
+              0.0 if i == 0 else float(rng.uniform(0.25, 0.45) if len(t["text"]) < 20
+                                       else rng.uniform(0.4, 0.9)))
+             for i, t in enumerate(script["turns"])]
+    with tempfile.TemporaryDirectory() as tmp:
+        clips, timed, total = ms.layout_turns(lines, Path(tmp))
+    tracks = np.zeros((2, total), dtype=np.float32)
+    for off, speaker, clip in clips:
+        tracks[0 if speaker == "interviewer" else 1, off:off + len(clip)] += clip
+    band = [ms.bandlimit_resample(tracks[c], ms.TTS_RATE, RATE, 300.0, 3400.0) for c in (0, 1)]
+
+    def line_noise():
+        n = ms.noise(rng, total, ms.NOISE_DBFS + 3.0)  # +3 dB: the band filter halves the power
+        return ms.bandlimit_resample(n, ms.TTS_RATE, RATE, 300.0, 3400.0)
+
+    stereo = np.stack([band[0] + line_noise(), band[1] + line_noise()], axis=1)
+    mono = (band[0] + band[1] + line_noise())[:, None]
+    ms.write_audio(out_dir / f"{script['id']}_stereo.wav", ms.to_s16(stereo), RATE, "stereo",
+                   "pcm_mulaw", "wav")
+    ms.write_audio(out_dir / f"{script['id']}_mono.wav", ms.to_s16(mono), RATE, "mono",
+                   "pcm_mulaw", "wav")
+    return [dict(t, topic=s["topic"]) for t, s in zip(timed, script["turns"], strict=True)]
+
+
+def score(turns: list[dict], utts: list[dict]) -> dict:
+    """Time-weighted topic accuracy over respondent speech, and the confusions (seconds)."""
+    n = int(max(max(t["end"] for t in turns), max((u["end"] for u in utts), default=0)) / GRID) + 2
+    count = np.zeros(n)  # per grid point: utterances of any topic
+    by_topic: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(n))
+    for u in utts:
+        a, b = int(round(u["start"] / GRID)), int(round(u["end"] / GRID))
+        count[a:b] += 1
+        by_topic[u["topic"]][a:b] += 1
+    total = right = covered = 0.0
+    confusions: dict[tuple[str, str], float] = defaultdict(float)
+    for t in turns:
+        if t["speaker"] != "respondent":
+            continue
+        a, b = int(round(t["start"] / GRID)), int(round(t["end"] / GRID))
+        c = count[a:b]
+        share = np.divide(by_topic[t["topic"]][a:b], c, out=np.zeros(b - a), where=c > 0)
+        total += (b - a) * GRID
+        right += share.sum() * GRID
+        covered += (c > 0).sum() * GRID
+        confusions[(t["topic"], "(no utterance)")] += (c == 0).sum() * GRID
+        for topic, arr in by_topic.items():
+            if topic != t["topic"]:
+                w = np.divide(arr[a:b], c, out=np.zeros(b - a), where=c > 0).sum() * GRID
+                if w:
+                    confusions[(t["topic"], topic)] += w
+    return {"speech_s": total, "right_s": right, "covered_s": covered,
+            "accuracy": right / total, "covered": covered / total,
+            "of_covered": right / covered if covered else 0.0,
+            "confusions": {f"{k[0]} -> {k[1]}": round(v, 2)
+                           for k, v in sorted(confusions.items(), key=lambda kv: -kv[1]) if v}}
+
+
+def wrong_examples(turns: list[dict], utts: list[dict]) -> list[dict]:
+    """Utterances whose topic differs from that of the turn they mostly overlap."""
+    out = []
+    for u in utts:
+        best, overlap = None, 0.0
+        for t in turns:
+            o = min(t["end"], u["end"]) - max(t["start"], u["start"])
+            if o > overlap:
+                best, overlap = t, o
+        if best and best["topic"] != u["topic"]:
+            out.append({"start": u["start"], "turn": best["index"], "speaker": best["speaker"],
+                        "true": best["topic"], "got": u["topic"],
+                        "text": u["text"]})
+    return out
+
+
+def script_utterances(turns: list[dict], layout: str) -> list[tuple[str, float, float, str]]:
+    """The spoken script as utterances: per turn (stereo) or per sentence, speaker unknown (mono)."""
+    if layout == "stereo":
+        return [(t["speaker"], t["start"], t["end"], t["text"]) for t in turns]
+    out = []
+    for t in turns:
+        sentences = [s for s in re.split(r"(?<=[.?!])\s+", t["text"]) if s.strip()]
+        size, a = sum(map(len, sentences)), t["start"]
+        for s in sentences:
+            b = a + (t["end"] - t["start"]) * len(s) / size
+            out.append(("unknown", a, b, s))
+            a = b
+    return out
+
+
+def script_score(segmenter, turns: list[dict], layout: str) -> float:
+    tuples = script_utterances(turns, layout)
+    topics = segmenter.segment(tuples).topics
+    utts = [{"start": a, "end": b, "topic": p} for (_, a, b, _), p in zip(tuples, topics,
+                                                                         strict=True)]
+    return score(turns, utts)["accuracy"]
+
+
+def cli(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "pipeline", *args], check=True, cwd=ROOT)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default="base", help="transcribe.model (base, tiny.en, ...)")
+    parser.add_argument("--keep", type=Path, help="use this folder as the workspace and keep it")
+    parser.add_argument("--json", type=Path, help="also write the full results here")
+    parser.add_argument("--seed", type=int, default=4, help="seed for pauses and line noise")
+    parser.add_argument("--only", action="append", help="evaluate only this script id (repeatable)")
+    args = parser.parse_args()
+    if shutil.which("espeak-ng") is None:
+        sys.exit("espeak-ng not found: apt-get update && apt-get install -y espeak-ng")
+    scripts = [json.loads(p.read_text()) for p in sorted(HELDOUT.glob("*.json"))]
+    scripts = [s for s in scripts if not args.only or s["id"] in args.only]
+    if not scripts:
+        sys.exit(f"no interview scripts in {HELDOUT}")
+
+    tmp = None if args.keep else tempfile.TemporaryDirectory()
+    ws = args.keep or Path(tmp.name) / "ws"
+    if ws.exists() and any(ws.iterdir()):
+        sys.exit(f"{ws} is not empty: give --keep a new folder")
+    cli("init", str(ws))
+    settings = {"transcribe": {"model": args.model}, "ingest": {"stable_seconds": 0}}
+    (ws / "config" / "pipeline.yaml").write_text(yaml.safe_dump(settings))
+    rng = np.random.default_rng(args.seed)
+    truth = {}
+    for s in scripts:
+        turns = render(s, ws / "recordings", rng)
+        for layout in ("stereo", "mono"):
+            truth[f"{s['id']}_{layout}.wav"] = (s["id"], layout, turns)
+            (ws / "recordings" / f"{s['id']}_{layout}.json").write_text(
+                json.dumps(dict(s["metadata"], respondent_id=f"{s['id']}-{layout}")))
+    audio_s = sum(t[2][-1]["end"] for t in truth.values())
+    print(f"{len(truth)} recordings, {audio_s / 60:.1f} audio min; running the pipeline "
+          f"(transcribe.model={args.model})...", flush=True)
+    cli("-q", "-w", str(ws), "run")
+    cli("-q", "-w", str(ws), "export", "--format", "json", "--out", str(ws / "analyst"))
+
+    db = sqlite3.connect(ws / "store.db")
+    seconds = defaultdict(dict)
+    for iid, stage, sec in db.execute("select interview_id, stage, seconds from provenance"):
+        seconds[iid][stage] = sec  # a rerun stage would overwrite: this workspace is fresh
+    segmenter = segment.Segmenter(segment.Guide.load(Workspace(ws).guide_path))
+    rows = []
+    for path in sorted((ws / "analyst").glob("*.json")):
+        doc = json.loads(path.read_text())
+        sid, layout, turns = truth[doc["source_file"]]
+        utts = doc["utterances"]
+        if any(u.get("topic") is None for u in utts):
+            sys.exit(f"{doc['source_file']}: utterances without a topic; did segmentation run?")
+        row = {"interview": sid, "layout": layout, "utterances": len(utts),
+               "transcribe_s": seconds[doc["interview_id"]].get("transcribe"),
+               "segment_s": seconds[doc["interview_id"]].get("segment"),
+               "wer": wer(" ".join(t["text"] for t in turns), " ".join(u["text"] for u in utts)),
+               "script": script_score(segmenter, turns, layout),
+               **score(turns, utts), "wrong": wrong_examples(turns, utts)}
+        rows.append(row)
+    if len(rows) != len(truth):
+        sys.exit(f"only {len(rows)} of {len(truth)} recordings were exported; "
+                 f"see `interviews -w {ws} status`")
+
+    print(f"\n{'interview':10} {'layout':7} {'resp s':>7} {'accuracy':>8} {'covered':>8} "
+          f"{'of cov.':>8} {'script':>7} {'WER':>6} {'transcr s':>9} {'segment s':>9}")
+    for r in sorted(rows, key=lambda r: (r["layout"] != "stereo", r["interview"])):
+        print(f"{r['interview']:10} {r['layout']:7} {r['speech_s']:7.1f} {r['accuracy']:8.1%} "
+              f"{r['covered']:8.1%} {r['of_covered']:8.1%} {r['script']:7.1%} {r['wer']:6.1%} "
+              f"{r['transcribe_s']:9.1f} "
+              f"{r['segment_s']:9.2f}")
+    print()
+    for layout in ("stereo", "mono"):
+        sel = [r for r in rows if r["layout"] == layout]
+        acc = sum(r["right_s"] for r in sel) / sum(r["speech_s"] for r in sel)
+        worst = min(sel, key=lambda r: r["accuracy"])
+        cov = sum(r["covered_s"] for r in sel) / sum(r["speech_s"] for r in sel)
+        verdict = "meets" if acc >= TARGET[layout] else "BELOW"
+        oracle = (sum(r["script"] * r["speech_s"] for r in sel)
+                  / sum(r["speech_s"] for r in sel))
+        print(f"{layout:6}: {acc:.1%} of respondent speech time on the right topic "
+              f"(target {TARGET[layout]:.0%}: {verdict}); lowest {worst['interview']} "
+              f"{worst['accuracy']:.1%}; covered {cov:.1%}; on the script itself {oracle:.1%}")
+    tr, sg = sum(r["transcribe_s"] for r in rows), sum(r["segment_s"] for r in rows)
+    print(f"segmentation {sg:.1f} s vs transcription {tr:.1f} s: {sg / tr:.1%} "
+          f"(target under 5%; the first interview's segment time includes loading the model)")
+    confusions = defaultdict(float)
+    for r in rows:
+        for k, v in r["confusions"].items():
+            confusions[(r["layout"], k)] += v
+    print("\nconfusions (seconds of respondent speech, true -> given):")
+    for (layout, k), v in sorted(confusions.items(), key=lambda kv: -kv[1]):
+        print(f"  {layout:6} {k:30} {v:6.1f}")
+    print("\nutterances given the wrong topic (I/R: the turn they fall in; respondent ones count):")
+    for r in rows:
+        for w in r["wrong"]:
+            print(f"  {r['interview']} {r['layout']:6} {w['start']:6.1f}s {w['speaker'][0].upper()}"
+                  f"{w['turn']:<3} {w['true']:>11} -> {w['got']:11} {w['text'][:100]}")
+    if args.json:
+        args.json.write_text(json.dumps({"model": args.model, "rows": rows}, indent=2) + "\n")
+    if tmp:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
