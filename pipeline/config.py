@@ -132,13 +132,20 @@ class Config(_Strict):
     def workers(self) -> int:
         if self.run.workers:
             return self.run.workers
-        # Whisper decoding scales well to two threads per worker; more workers beat more threads.
-        return max(1, (os.cpu_count() or 1) // 2)
+        # One per core: on several recordings, single-threaded decoders side by side beat one
+        # decoder on every core (bench/bench_workers.py; README, Performance).
+        return max(1, os.cpu_count() or 1)
 
-    def cpu_threads(self) -> int:
+    def cpu_threads(self, workers: int | None = None) -> int:
+        """Decoder threads for each of ``workers`` (default: the configured number) workers."""
         if self.transcribe.cpu_threads:
             return self.transcribe.cpu_threads
-        return max(1, (os.cpu_count() or 1) // self.workers())
+        return max(1, (os.cpu_count() or 1) // (workers or self.workers()))
+
+    def for_workers(self, workers: int) -> Config:
+        """These settings with ``workers`` workers sharing the cores (fewer recordings than
+        cores: each worker gets more threads)."""
+        return self.model_copy(update={"run": self.run.model_copy(update={"workers": workers})})
 
 
 def default_text() -> str:

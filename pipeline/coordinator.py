@@ -357,6 +357,10 @@ class Coordinator:
             self.progress.begin(sum(d for _, d in items), len(items))
         durations = {item.interview_id: duration for item, duration in items}
         ship = self.executor.name == "dask" and self.config.run.audio_transfer == "bytes"
+        if self.executor.name == "local":
+            # Fewer recordings than workers: the cores go to the workers that have one.
+            local = self.config.for_workers(min(self.config.workers(), len(items)))
+            items = [(dataclasses.replace(item, config=local), d) for item, d in items]
 
         def jobs():
             for item, _ in items:
@@ -642,7 +646,8 @@ class Coordinator:
                  for r in rows if r["audio_start"] is not None]
         untimed = [r["id"] for r in rows if r["audio_start"] is None]
         t = self.config.transcribe
-        model = models.load(t.model, t.device, t.compute_type, self.config.cpu_threads(),
+        # The check runs here, after transcription: every core is free for it.
+        model = models.load(t.model, t.device, t.compute_type, self.config.cpu_threads(1),
                             self.ws.root) if opts.verify else None
         result = audio_redact.redact(data, spans, opts, model, t)
         out = self.ws.transcripts / "audio" / f"{iid}.flac"

@@ -113,7 +113,7 @@ class LocalExecutor:
         # spawn, not fork: the parent's ONNX Runtime and CTranslate2 threads do not survive a fork.
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_pool_worker,
-                                 initargs=(self.config, self.root)) as pool:
+                                 initargs=(self.config.for_workers(workers), self.root)) as pool:
             queue, in_flight = list(tasks), {}
             try:
                 while queue or in_flight:

@@ -55,3 +55,13 @@ def test_channel_map_auto_and_workers():
     assert cfg.transcribe.channels == "auto"
     assert cfg.workers() == 3
     assert cfg.cpu_threads() >= 1
+
+
+def test_workers_default_to_one_per_core_sharing_cores(monkeypatch):
+    monkeypatch.setattr(config.os, "cpu_count", lambda: 8)
+    cfg = config.load()
+    assert cfg.workers() == 8 and cfg.cpu_threads() == 1
+    # two recordings: two workers, four threads each
+    assert cfg.for_workers(2).cpu_threads() == 4 and cfg.cpu_threads(1) == 8
+    pinned = config.load(overrides={"transcribe": {"cpu_threads": 3}})
+    assert pinned.for_workers(2).cpu_threads() == 3
