@@ -85,8 +85,9 @@ def cluster():
             yield c, client
 
 
-def jfk_copies(tmp_path, jfk, n):
+def jfk_copies(tmp_path, jfk, n, repeat=1):
     samples, _ = jfk
+    samples = np.tile(samples, repeat)
     paths = []
     for i in range(n):
         path = tmp_path / f"rec{i}.wav"
@@ -106,11 +107,16 @@ class Killer(threading.Thread):
     def run(self):
         seen = {}
         while not self.stop.is_set() and len(self.kills) < self.times:
-            for address, keys in self.client.processing().items():
+            try:
+                processing = self.client.processing()
+            except Exception:  # the client closed under us: the test is over
+                return
+            for address, keys in processing.items():
                 for key in keys:
                     if isinstance(key, str) and key.startswith(self.match):
                         # Let it get going first: killed mid-task, not before it starts.
-                        if time.monotonic() - seen.setdefault((address, key), time.monotonic()) > 1:
+                        if time.monotonic() - seen.setdefault((address, key),
+                                                              time.monotonic()) > 0.5:
                             pid = self.client.run(os.getpid, workers=[address])[address]
                             os.kill(pid, signal.SIGKILL)
                             self.kills.append(key)
@@ -134,7 +140,9 @@ def test_killed_worker_costs_only_its_task(tmp_path, jfk, cluster):
 
 def test_recording_that_keeps_killing_workers_fails_alone(tmp_path, jfk, cluster):
     c, client = cluster
-    sources = jfk_copies(tmp_path, jfk, 2)
+    # Long enough (44 s of speech) that each try is still running when the killer strikes,
+    # however fast the machine.
+    sources = jfk_copies(tmp_path, jfk, 2, repeat=4)
     ws = make_ws(tmp_path, "ws", sources)
     doomed = ingest.interview_id(ingest.sha256_file(sources[1]))
     killer = Killer(client, match=f"transcribe-{doomed}", times=5)
