@@ -37,7 +37,7 @@ FALLBACK = sorted((REPO / "recordings").glob("*.wav"))
 
 sys.path.insert(0, str(REPO))
 from pipeline import api  # noqa: E402
-from pipeline.executors import NO_SPILL  # noqa: E402
+from pipeline.executors import WORKER_CONFIG  # noqa: E402
 
 
 def sources() -> list[Path]:
@@ -90,7 +90,7 @@ def measure(workers: int, recordings: Path, model: str) -> dict:
             f"audio:\n  enabled: false\nrun:\n  workers: {workers}\n  executor: dask\n")
         for path in sorted(recordings.glob("*.wav")):
             os.link(path, ws / "recordings" / path.name)
-        with dask.config.set(NO_SPILL), LocalCluster(
+        with dask.config.set(WORKER_CONFIG), LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True,
                 dashboard_address=":0") as cluster:
             started = time.perf_counter()

@@ -16,7 +16,7 @@ import pytest
 from distributed import Client, LocalCluster
 
 from pipeline import api, ingest
-from pipeline.executors import NO_SPILL
+from pipeline.executors import WORKER_CONFIG
 from tests.conftest import ROOT, TEST_CONFIG, drop, encode, run_cli, shared_file
 
 pytestmark = pytest.mark.slow
@@ -79,7 +79,7 @@ def test_dask_gives_the_same_outputs_as_the_local_pool(tmp_path, caplog):
 @pytest.fixture
 def cluster():
     """An external two-worker cluster, as `dask scheduler` + `dask worker` would give."""
-    with dask.config.set({**NO_SPILL, "distributed.scheduler.allowed-failures": 1}):
+    with dask.config.set({**WORKER_CONFIG, "distributed.scheduler.allowed-failures": 1}):
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                           dashboard_address=":0") as c, Client(c) as client:
             yield c, client
