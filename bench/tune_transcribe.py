@@ -75,13 +75,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="base")
     parser.add_argument("--variants", default="beam5,beam1,batched8")
-    parser.add_argument("--threads", type=int, default=0, help="cpu_threads (0: the default)")
+    parser.add_argument("--threads", type=int, default=0, help="cpu_threads (0: every core)")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--kinds", default="stereo,mono")
     a = parser.parse_args()
     cfg = config_mod.load(None, {"transcribe": {"model": a.model}})
     opts = cfg.transcribe
-    threads = a.threads or cfg.cpu_threads()
+    threads = a.threads or cfg.cpu_threads(1)
     model = WhisperModel(str(models.resolve(a.model)), device="cpu", compute_type="int8",
                          cpu_threads=threads)
     print(f"model {a.model}, int8, cpu_threads={threads}", flush=True)
