@@ -130,8 +130,8 @@ def load(name: str, device: str, compute: str, cpu_threads: int, root: Path | No
     Each call gives the caller its own copy of the model with a fresh CTranslate2 replica (the
     weights come from the page cache: about 0.2 s); the tokenizer and feature extractor are
     shared. Copies are independent: the two channels of a stereo call can be transcribed at the
-    same time, each on its own copy. Whisper's temperature fallback samples with a per-thread random generator that
-    lives as long as the replica; a fresh one, seeded by :mod:`pipeline.transcribe`, makes each
+    same time, each on its own copy. Whisper's temperature fallback samples with a per-thread
+    random generator that lives as long as the replica; a fresh one, seeded by :mod:`pipeline.transcribe`, makes each
     recording's transcript independent of what the worker transcribed before it, so a resumed
     run gives the same transcripts as an uninterrupted one, whichever worker runs it.
     """
