@@ -82,8 +82,10 @@ def cli(ctx, workspace, quiet, verbose):
     """
     level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(message)s")
-    # faster-whisper logs every VAD pass at INFO; keep the console for our own messages.
-    logging.getLogger("faster_whisper").setLevel(max(level, logging.WARNING))
+    # faster-whisper logs every VAD pass and Presidio every recognizer it loads at INFO; keep the
+    # console for our own messages (-v shows theirs).
+    for noisy in ("faster_whisper", "presidio-analyzer"):
+        logging.getLogger(noisy).setLevel(level if verbose else max(level, logging.WARNING))
     ctx.obj = {"workspace": workspace, "quiet": quiet}
 
 
