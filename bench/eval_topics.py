@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -41,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from metrics import wer
+from metrics import script_utterances, wer
 
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT = Path(__file__).resolve().parent / "heldout"
@@ -132,21 +131,6 @@ def wrong_examples(turns: list[dict], utts: list[dict]) -> list[dict]:
             out.append({"start": u["start"], "turn": best["index"], "speaker": best["speaker"],
                         "true": best["topic"], "got": u["topic"],
                         "text": u["text"]})
-    return out
-
-
-def script_utterances(turns: list[dict], layout: str) -> list[tuple[str, float, float, str]]:
-    """The spoken script as utterances: per turn (stereo) or per sentence, speaker unknown (mono)."""
-    if layout == "stereo":
-        return [(t["speaker"], t["start"], t["end"], t["text"]) for t in turns]
-    out = []
-    for t in turns:
-        sentences = [s for s in re.split(r"(?<=[.?!])\s+", t["text"]) if s.strip()]
-        size, a = sum(map(len, sentences)), t["start"]
-        for s in sentences:
-            b = a + (t["end"] - t["start"]) * len(s) / size
-            out.append(("unknown", a, b, s))
-            a = b
     return out
 
 

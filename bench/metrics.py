@@ -1,5 +1,6 @@
-"""Measures shared by the benchmarks and the tests: word error rate, speaker coverage, and whether
-an identifier is still present in a text (as ASR might spell it)."""
+"""Measures shared by the benchmarks and the tests: word error rate, speaker coverage, whether
+an identifier is still present in a text (as ASR might spell it), and a spoken script as the
+utterances a stereo or mono recording of it would give."""
 
 from __future__ import annotations
 
@@ -51,3 +52,19 @@ def present(term: str, text: str, kind: str = "", allowed: int = 0) -> bool:
     target = " ".join(re.findall(r"[a-z0-9']+", term.lower()))
     grams = _grams(text, len(target.split()) or 1)
     return sum(fuzz.ratio(g, target) >= 85 for g in grams) > allowed
+
+
+def script_utterances(turns: list[dict], layout: str) -> list[tuple[str, float, float, str]]:
+    """The spoken script as utterances: per turn (stereo) or per sentence, speaker unknown (mono,
+    like ASR segments), each sentence given a share of its turn's time by its length."""
+    if layout == "stereo":
+        return [(t["speaker"], t["start"], t["end"], t["text"]) for t in turns]
+    out = []
+    for t in turns:
+        sentences = [s for s in re.split(r"(?<=[.?!])\s+", t["text"]) if s.strip()]
+        size, a = sum(map(len, sentences)), t["start"]
+        for s in sentences:
+            b = a + (t["end"] - t["start"]) * len(s) / size
+            out.append(("unknown", a, b, s))
+            a = b
+    return out

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
+from bench.metrics import script_utterances
 from pipeline.segment import Guide, GuideError, Segmenter, question_score
 from tests.conftest import shared_file
 
@@ -119,14 +119,7 @@ def _respondent_share(turns, utts, topics):
 @pytest.mark.parametrize("sample", ["D01", "D02"])
 def test_sample_interview_reaches_target(segmenter, sample):
     turns = json.loads(shared_file("samples", sample, "truth.json").read_text())["turns"]
-    stereo = [(t["speaker"], t["start"], t["end"], t["text"]) for t in turns]
+    stereo = script_utterances(turns, "stereo")
     assert _respondent_share(turns, stereo, segmenter.segment(stereo).topics) >= 0.90
-    mono = []  # speakers unknown, one utterance per sentence (like ASR segments)
-    for t in turns:
-        sentences = [s for s in re.split(r"(?<=[.?!])\s+", t["text"]) if s.strip()]
-        size, a = sum(map(len, sentences)), t["start"]
-        for s in sentences:
-            b = a + (t["end"] - t["start"]) * len(s) / size
-            mono.append(("unknown", a, b, s))
-            a = b
+    mono = script_utterances(turns, "mono")  # speakers unknown, one utterance per sentence
     assert _respondent_share(turns, mono, segmenter.segment(mono).topics) >= 0.85
