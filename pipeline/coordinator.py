@@ -176,6 +176,51 @@ def workspace_lock(ws: Workspace):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+class _Transcription:
+    """The transcription stage of one run: its tasks, its progress, and what to do with results."""
+
+    def __init__(self, coordinator: "Coordinator", items: list[tuple[WorkItem, float]],
+                 summary: RunSummary):
+        self.c, self.items, self.summary = coordinator, items, summary
+        self.durations = {item.interview_id: duration for item, duration in items}
+        self.done = 0.0
+        self.gpu = coordinator.config.transcribe.device == "cuda"
+        if coordinator.progress:
+            coordinator.progress.begin(sum(self.durations.values()), len(items))
+
+    def tasks(self):
+        ship = (self.c.executor.name == "dask"
+                and self.c.config.run.audio_transfer == "bytes")
+        for item, _ in self.items:
+            if ship:
+                # Sent in memory: nothing of the recording is written on the worker's disk.
+                try:
+                    item = dataclasses.replace(item, data=item.path.read_bytes())
+                except OSError:
+                    pass  # the worker reports that it cannot be read
+            yield Task(item.interview_id, transcribe_recording, (item,),
+                       progress=functools.partial(self._report_for, item.interview_id))
+
+    def _report_for(self, iid: str):
+        # Used only in this process: progress by segment within the recording.
+        if not self.c.progress:
+            return None
+        base, d = self.done, self.durations[iid]
+        return lambda t: self.c.progress.advance_to(base + min(t, d))
+
+    def landed(self, iid: str, outcome, error) -> bool:
+        """Save one result; whether the recording is now transcribed."""
+        if isinstance(error, WorkerLost):
+            outcome = StageOutcome(iid, error=str(error))
+        elif error is not None:
+            raise error
+        self.c._record(outcome, self.summary)
+        self.done += self.durations[iid]
+        if self.c.progress:
+            self.c.progress.recording_done(self.done)
+        return outcome.error is None
+
+
 class Coordinator:
     def __init__(self, ws: Workspace, config: Config, progress=None,
                  executor: executors.Lazy | None = None):
@@ -333,7 +378,8 @@ class Coordinator:
         summary.processed.append(iid)
         summary.audio_seconds += t.duration
 
-    def process(self, summary: RunSummary) -> None:
+    def _pending(self, summary: RunSummary) -> list[tuple[WorkItem, float]]:
+        """Recordings to transcribe, with their durations; those that cannot be, failed."""
         items = []
         for job in self.store.jobs(PENDING):
             item = self._item(job)
@@ -350,48 +396,23 @@ class Coordinator:
                 summary.failed.append((job.interview_id, reason))
             else:
                 items.append((item, job.duration or 0.0))
-        if not items:
-            return
-        done = 0.0
-        if self.progress:
-            self.progress.begin(sum(d for _, d in items), len(items))
-        durations = {item.interview_id: duration for item, duration in items}
-        ship = self.executor.name == "dask" and self.config.run.audio_transfer == "bytes"
-        if self.executor.name == "local":
+        if items and self.executor.name == "local":
             # Fewer recordings than workers: the cores go to the workers that have one.
             local = self.config.for_workers(min(self.config.workers(), len(items)))
             items = [(dataclasses.replace(item, config=local), d) for item, d in items]
+        return items
 
-        def jobs():
-            for item, _ in items:
-                if ship:
-                    # Sent in memory: nothing of the recording is written on the worker's disk.
-                    try:
-                        item = dataclasses.replace(item, data=item.path.read_bytes())
-                    except OSError:
-                        pass  # the worker reports that it cannot be read
-                yield Task(item.interview_id, transcribe_recording, (item,),
-                           progress=functools.partial(report_for, item.interview_id))
-
-        def report_for(iid):
-            # Used only in this process: progress by segment within the recording.
-            if not self.progress:
-                return None
-            base, d = done, durations[iid]
-            return lambda t: self.progress.advance_to(base + min(t, d))
-
+    def process(self, summary: RunSummary) -> None:
+        """Transcribe every pending recording (on the executor's workers) and save the results."""
+        items = self._pending(summary)
+        if not items:
+            return
+        stage = _Transcription(self, items, summary)
         results = self.executor.run(
-            "transcribe", jobs(), ordered=False, gpu=self.config.transcribe.device == "cuda",
+            "transcribe", stage.tasks(), ordered=False, gpu=stage.gpu,
             on_start=self.store.start_attempt)
         for iid, outcome, error in results:
-            if isinstance(error, WorkerLost):
-                outcome = StageOutcome(iid, error=str(error))
-            elif error is not None:
-                raise error
-            self._record(outcome, summary)
-            done += durations[iid]
-            if self.progress:
-                self.progress.recording_done(done)
+            stage.landed(iid, outcome, error)
 
     # de-identification ----------------------------------------------------------------------
 
@@ -423,48 +444,56 @@ class Coordinator:
             raise RunError(f"de-identification cannot start: {e}") from e
         return tasks.DeidSpec(fingerprint, opts, deny, allow, lists)
 
-    def deidentify(self, summary: RunSummary) -> None:
-        """Re-derive analyst text where settings changed, then de-identify what is transcribed.
-
-        Workers find the spans; this process applies them in job order (tag numbers, study-wide
-        pseudonyms and log ids depend on it) and writes the results.
-        """
-        from .deidentify.errors import DeidentifyError
-
+    def _deid_prepare(self) -> tuple[str, list[str]]:
+        """The fingerprint of the de-identification settings, and the interviews to de-identify:
+        those transcribed, and those whose analyst text was derived with other settings."""
         fingerprint = self.deid_fingerprint()
         stale = [j.interview_id for j in self.store.jobs(DONE) + self.store.jobs(DEIDENTIFIED)
                  if self.store.interview(j.interview_id).get("deid_config_sha256") != fingerprint]
         if stale:
             log.info("settings changed: re-deriving analyst text of %d interview(s)", len(stale))
             self.store.requeue(stale, TRANSCRIBED)
-        pending = self.store.jobs(TRANSCRIBED)
+        return fingerprint, [j.interview_id for j in self.store.jobs(TRANSCRIBED)]
+
+    def _deid_task(self, spec: tasks.DeidSpec, iid: str, read: dict) -> Task:
+        utterances = self.vault.read_transcript(iid, reason="deidentify stage")
+        read[iid] = utterances
+        return Task(iid, tasks.analyze_interview, (spec, [u.text for u in utterances]))
+
+    def _deid_landed(self, iid: str, fingerprint: str, utterances, analysis, error,
+                     summary: RunSummary) -> bool:
+        """Apply one interview's analysis (in job order); whether its analyst text was saved."""
+        from .deidentify.errors import DeidentifyError
+
+        if isinstance(error, DeidentifyError):
+            raise RunError(f"de-identification cannot start: {error}") from error
+        try:
+            if error is not None:
+                raise error
+            count = self._apply_deidentified(iid, fingerprint, utterances, analysis)
+        except Exception as e:  # one interview must never stop the others
+            log.error("de-identification of %s failed", iid, exc_info=e)
+            self.store.fail(iid, "deidentify", f"de-identification failed: {e!r}")
+            summary.failed.append((iid, str(e)))
+            return False
+        summary.deidentified.append(iid)
+        summary.redactions += count
+        return True
+
+    def deidentify(self, summary: RunSummary) -> None:
+        """Re-derive analyst text where settings changed, then de-identify what is transcribed.
+
+        Workers find the spans; this process applies them in job order (tag numbers, study-wide
+        pseudonyms and log ids depend on it) and writes the results.
+        """
+        fingerprint, pending = self._deid_prepare()
         if not pending:
             return
         spec = self.deid_spec(fingerprint)
         read: dict[str, list] = {}
-
-        def jobs():
-            for job in pending:
-                utterances = self.vault.read_transcript(job.interview_id, reason="deidentify stage")
-                read[job.interview_id] = utterances
-                yield Task(job.interview_id, tasks.analyze_interview,
-                           (spec, [u.text for u in utterances]))
-
-        for iid, analysis, error in self.executor.run("deidentify", jobs(), ordered=True):
-            utterances = read.pop(iid)
-            if isinstance(error, DeidentifyError):
-                raise RunError(f"de-identification cannot start: {error}") from error
-            try:
-                if error is not None:
-                    raise error
-                count = self._apply_deidentified(iid, fingerprint, utterances, analysis)
-            except Exception as e:  # one interview must never stop the others
-                log.error("de-identification of %s failed", iid, exc_info=e)
-                self.store.fail(iid, "deidentify", f"de-identification failed: {e!r}")
-                summary.failed.append((iid, str(e)))
-                continue
-            summary.deidentified.append(iid)
-            summary.redactions += count
+        jobs = (self._deid_task(spec, iid, read) for iid in pending)
+        for iid, analysis, error in self.executor.run("deidentify", jobs, ordered=True):
+            self._deid_landed(iid, fingerprint, read.pop(iid), analysis, error, summary)
 
     def _apply_deidentified(self, iid: str, fingerprint: str, utterances, analysis) -> int:
         started = time.perf_counter()
@@ -510,38 +539,57 @@ class Coordinator:
 
     # topics -----------------------------------------------------------------------------------
 
-    def segment(self, summary: RunSummary) -> None:
-        """Give every utterance of every de-identified interview a guide topic."""
+    def _segment_base(self):
+        """The digest of what topics depend on besides the text: the guide and the segmenter."""
         from . import segment as segment_mod
 
         base = hashlib.sha256(self.ws.guide_path.read_bytes())
         base.update(Path(segment_mod.__file__).read_bytes())
+        return base
+
+    @staticmethod
+    def _segment_fingerprint(base, deid_pass) -> str:
+        digest = base.copy()
+        digest.update(str(deid_pass).encode())
+        return digest.hexdigest()
+
+    def _segment_todo(self, base) -> list[tuple[str, str]]:
+        """(interview id, fingerprint) of de-identified interviews whose topics are out of date."""
         todo = []
         for interview in self.store.interviews():
             if not interview.get("deid_pass"):
                 continue
-            digest = base.copy()
-            digest.update(str(interview["deid_pass"]).encode())
-            if interview.get("segment_sha256") != digest.hexdigest():
-                todo.append((interview["id"], digest.hexdigest()))
-        if not todo:
-            return
+            fingerprint = self._segment_fingerprint(base, interview["deid_pass"])
+            if interview.get("segment_sha256") != fingerprint:
+                todo.append((interview["id"], fingerprint))
+        return todo
+
+    def _segment_spec(self, base) -> tasks.SegmentSpec:
+        from . import segment as segment_mod
+
         try:
             guide = segment_mod.Guide.load(self.ws.guide_path)
         except segment_mod.GuideError as e:
             raise RunError(f"the interview guide cannot be used: {e}") from e
-        spec = tasks.SegmentSpec(base.hexdigest(), guide)
+        return tasks.SegmentSpec(base.hexdigest(), guide)
+
+    def _segment_task(self, spec: tasks.SegmentSpec, iid: str, read: dict) -> Task:
+        # Only de-identified text from the store goes to the workers.
+        rows = self.store.utterances(iid)
+        read[iid] = [(u["speaker"], u["start"], u["end"], u["text"]) for u in rows]
+        return Task(iid, tasks.segment_interview, (spec, read[iid]))
+
+    def segment(self, summary: RunSummary) -> None:
+        """Give every utterance of every de-identified interview a guide topic."""
+        base = self._segment_base()
+        todo = self._segment_todo(base)
+        if not todo:
+            return
+        spec = self._segment_spec(base)
         fingerprints = dict(todo)
         read: dict[str, list] = {}
-
-        def jobs():
-            # Only de-identified text from the store goes to the workers.
-            for iid, _ in todo:
-                rows = self.store.utterances(iid)
-                read[iid] = [(u["speaker"], u["start"], u["end"], u["text"]) for u in rows]
-                yield Task(iid, tasks.segment_interview, (spec, read[iid]))
-
-        for iid, result, error in self.executor.run("segment", jobs(), ordered=True):
+        jobs = (self._segment_task(spec, iid, read) for iid, _ in todo)
+        for iid, result, error in self.executor.run("segment", jobs, ordered=True):
             tuples = read.pop(iid)
             if error is not None:
                 raise error
@@ -715,14 +763,113 @@ class Coordinator:
     def lists(self) -> tuple[dict[str, list[str]], list[str]]:
         return self._lists
 
+    def flow(self, summary: RunSummary) -> None:
+        """Transcription, de-identification and segmentation as one flow of Dask tasks.
+
+        A recording goes on to its next stage as soon as the previous one lands here, and a
+        worker that finishes a task gets the next at once: nobody waits for the slowest
+        recording of a stage, and the later stages' models load while other workers still
+        transcribe. The longest recordings are transcribed first, so the run does not end with
+        one worker on a long one while the others idle. De-identification results are still
+        applied in job order, so the analyst text, tags and log ids are those of
+        :meth:`process`, :meth:`deidentify` and :meth:`segment` run one after the other.
+        """
+        items = self._pending(summary)
+        deid_fingerprint, ready = self._deid_prepare()
+        transcribing = {item.interview_id for item, _ in items}
+        # Job order of everything to de-identify in this run, whenever its transcript lands.
+        order = [j.interview_id for j in self.store.jobs()
+                 if j.interview_id in transcribing or j.interview_id in ready]
+        base = self._segment_base()
+        topics_todo = [(iid, f) for iid, f in self._segment_todo(base) if iid not in order]
+        if not items and not order and not topics_todo:
+            return
+        executor = self.executor
+        stream = executor.stream()
+        transcription = _Transcription(
+            self, sorted(items, key=lambda item: -item[1]), summary) if items else None
+        queue = transcription.tasks() if transcription else iter(())
+        later: list[tuple[str, Task]] = []
+        """De-identification and segmentation tasks to send, before any more transcription."""
+
+        def send() -> None:
+            # One task per worker thread: a task sent to a busy worker would wait in its queue
+            # while another worker idles, and a recording's audio is sent only when it starts.
+            nonlocal queue
+            while len(stream) < executor.slots:
+                if later:
+                    stage, task = later.pop(0)
+                    stream.submit(stage, task)
+                elif (task := next(queue, None)) is not None:
+                    self.store.start_attempt(task.tag)
+                    stream.submit("transcribe", task, gpu=transcription.gpu)
+                else:
+                    return
+
+        send()  # the workers start before this process loads what the later stages need
+        deid_spec = self.deid_spec(deid_fingerprint) if order else None
+        try:
+            segment_spec, guide_error = self._segment_spec(base), None
+        except RunError as e:
+            # Reported once transcripts and analyst text are saved, as the phased run does.
+            segment_spec, guide_error = None, e
+        raw: dict[str, list] = {}
+        deidentified: dict[str, list] = {}
+        analysed: dict[str, tuple] = {}
+        fingerprints: dict[str, str] = {}
+
+        def deid_later(iid: str) -> None:
+            later.append(("deidentify", self._deid_task(deid_spec, iid, raw)))
+
+        def segment_later(iid: str, fingerprint: str) -> None:
+            if segment_spec is not None:
+                fingerprints[iid] = fingerprint
+                later.append(("segment", self._segment_task(segment_spec, iid, deidentified)))
+
+        for iid in ready:
+            deid_later(iid)
+        for iid, fingerprint in topics_todo:
+            segment_later(iid, fingerprint)
+        send()
+        while stream:
+            stage, (iid, result, error) = stream.next()
+            send()  # the freed worker's next task first; saving this result can wait
+            if stage == "transcribe":
+                if transcription.landed(iid, result, error):
+                    deid_later(iid)
+                else:
+                    order.remove(iid)
+            elif stage == "deidentify":
+                analysed[iid] = (raw.pop(iid), result, error)
+            else:
+                tuples = deidentified.pop(iid)
+                if error is not None:
+                    raise error
+                self._apply_segments(iid, fingerprints.pop(iid), tuples, result)
+                summary.segmented.append(iid)
+            # Analyst text in job order: an interview's waits for the one before it.
+            while order and order[0] in analysed:
+                iid = order.pop(0)
+                if self._deid_landed(iid, deid_fingerprint, *analysed.pop(iid), summary):
+                    deid_pass = self.store.interview(iid)["deid_pass"]
+                    segment_later(iid, self._segment_fingerprint(base, deid_pass))
+            send()
+        if guide_error is not None and self._segment_todo(base):
+            raise guide_error
+
     def run(self, wait: bool = True) -> RunSummary:
         started = time.perf_counter()
         summary = RunSummary()
         self.discover(summary, wait)
-        self.process(summary)
-        self.deidentify(summary)
+        dask = self.config.run.executor == "dask"
+        if not dask:
+            self.process(summary)
+            self.deidentify(summary)
         try:
-            self.segment(summary)
+            if dask:
+                self.flow(summary)
+            else:
+                self.segment(summary)
         finally:
             # Even when segmentation cannot run, no file may keep text just re-derived.
             self.write_transcripts(summary)

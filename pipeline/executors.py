@@ -33,7 +33,10 @@ NO_SPILL = {"distributed.worker.memory.target": False, "distributed.worker.memor
 # its mmap threshold: every large buffer of the decoder is then mapped and unmapped afresh, and
 # transcription takes 2.3x as long (measured: 28.2 s against 12.2 s on one sample interview).
 FAST_MALLOC = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
-WORKER_CONFIG = {**NO_SPILL, **FAST_MALLOC}
+# Dask's statistical profiler samples every worker thread's stack 100 times a second, for the
+# dashboard's profile page; it slows transcription by a few per cent.
+NO_PROFILER = {"distributed.worker.profile.enabled": False}
+WORKER_CONFIG = {**NO_SPILL, **FAST_MALLOC, **NO_PROFILER}
 
 
 class RunError(Exception):
@@ -160,6 +163,56 @@ def _worker_spills(dask_worker) -> bool:
     return isinstance(dask_worker.data, SpillBuffer)
 
 
+class DaskStream:
+    """Tasks sent to a Dask cluster one by one; results back as they finish, whatever the stage.
+
+    A task's ``priority`` puts it ahead of queued tasks with a lower one: the coordinator gives
+    the short later stages of a recording a higher one than the next transcriptions, so that an
+    interview is finished as soon as its transcript is in.
+    """
+
+    def __init__(self, client):
+        from distributed import as_completed
+
+        self.client = client
+        self._finished = as_completed()
+        self._in_flight: dict[str, tuple[str, str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._in_flight)
+
+    def submit(self, stage: str, task: Task, gpu: bool = False, priority: int = 0) -> None:
+        import dask
+
+        # A recording's bytes travel with its task (through the scheduler, in memory): that is
+        # intended, so Dask's warning about large graphs is not.
+        with dask.config.set({"distributed.admin.large-graph-warning-threshold": "1GB"}):
+            future = self.client.submit(
+                task.fn, *task.args, key=f"{stage}-{task.tag}-{uuid.uuid4().hex[:8]}",
+                pure=False, resources={"GPU": 1} if gpu else None, priority=priority)
+        self._in_flight[future.key] = (stage, task.tag)
+        self._finished.add(future)
+
+    def next(self) -> tuple[str, Result]:
+        """The stage and result of the next task to finish (blocks until one does)."""
+        from distributed import KilledWorker
+
+        future = next(self._finished)
+        stage, tag = self._in_flight.pop(future.key)
+        try:
+            outcome = (tag, future.result(), None)
+        except KilledWorker as e:
+            tries = getattr(e, "allowed_failures", 0) + 1
+            outcome = (tag, None, WorkerLost(
+                f"the Dask workers running its {stage} task died every time it was tried "
+                f"({tries} times): killed, out of memory or a crash in the decoder? "
+                "'interviews retry' tries again"))
+        except Exception as e:  # raised by the stage function on the worker
+            outcome = (tag, None, e)
+        future.release()
+        return stage, outcome
+
+
 class DaskExecutor:
     """All three text stages on Dask workers; results come back here to be written."""
 
@@ -242,57 +295,33 @@ class DaskExecutor:
                 raise RunError("transcribe.device is cuda but no Dask worker has a GPU: start "
                                "GPU workers with 'dask worker ADDRESS --resources GPU=1'")
 
+    def stream(self) -> "DaskStream":
+        """Tasks of any stage, submitted as their inputs become ready (see
+        :meth:`pipeline.coordinator.Coordinator.flow`)."""
+        return DaskStream(self.client)
+
     def run(self, stage: str, tasks: Iterable[Task], ordered: bool = True, gpu: bool = False,
             on_start: Callable[[str], None] | None = None) -> Iterator[Result]:
         """Results as tasks finish (or in task order if ``ordered``), keeping at most two tasks
         per worker thread in flight so a large study's audio is never all in memory at once."""
-        import dask
-        from distributed import KilledWorker, as_completed
-
         tasks = iter(tasks)
         window = 2 * self.slots
-        finished = as_completed()
-        tags, index_of, done = {}, {}, {}
+        stream = self.stream()
+        index_of, done = {}, {}
         submitted = yielded = 0
-
-        def submit() -> bool:
-            nonlocal submitted
-            task = next(tasks, None)
-            if task is None:
-                return False
-            if on_start:
-                on_start(task.tag)
-            # A recording's bytes travel with its task (through the scheduler, in memory): that
-            # is intended, so Dask's warning about large graphs is not.
-            with dask.config.set({"distributed.admin.large-graph-warning-threshold": "1GB"}):
-                future = self.client.submit(
-                    task.fn, *task.args, key=f"{stage}-{task.tag}-{uuid.uuid4().hex[:8]}",
-                    pure=False, resources={"GPU": 1} if gpu else None)
-            tags[future.key], index_of[future.key] = task.tag, submitted
-            submitted += 1
-            finished.add(future)
-            return True
-
-        more = True
         while True:
-            while more and submitted - yielded < window:
-                more = submit()
-            if submitted == yielded:
+            # Results waiting for their turn count too: a slow first task must not let the
+            # others pile up in memory.
+            while submitted - yielded < window and (task := next(tasks, None)) is not None:
+                if on_start:
+                    on_start(task.tag)
+                stream.submit(stage, task, gpu=gpu)
+                index_of[task.tag] = submitted
+                submitted += 1
+            if not stream:
                 return
-            future = next(finished)
-            tag = tags.pop(future.key)
-            try:
-                outcome = (tag, future.result(), None)
-            except KilledWorker as e:
-                tries = getattr(e, "allowed_failures", 0) + 1
-                outcome = (tag, None, WorkerLost(
-                    f"the Dask workers running its {stage} task died every time it was tried "
-                    f"({tries} times): killed, out of memory or a crash in the decoder? "
-                    "'interviews retry' tries again"))
-            except Exception as e:  # raised by the stage function on the worker
-                outcome = (tag, None, e)
-            future.release()
-            done[index_of.pop(future.key)] = outcome
+            _, outcome = stream.next()
+            done[index_of.pop(outcome[0])] = outcome
             if not ordered:
                 yield done.popitem()[1]
                 yielded += 1

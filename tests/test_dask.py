@@ -185,6 +185,63 @@ def test_coordinator_killed_then_resumed_on_the_cluster(tmp_path, jfk, cluster):
     assert run_cli(ws, "audit", "verify").output.startswith("OK")
 
 
+def stages_in_order(ws):
+    with sqlite3.connect(ws / "store.db") as db:
+        return [r[0] for r in db.execute("select stage from provenance order by id")]
+
+
+def test_recordings_go_on_to_later_stages_while_others_wait(tmp_path, jfk):
+    """On Dask a recording is de-identified and segmented as soon as its transcript is in, not
+    after every recording is transcribed (one worker: the order of stages is fixed)."""
+    ws = make_ws(tmp_path, "ws", jfk_copies(tmp_path, jfk, 3))
+    (ws / "config" / "pipeline.yaml").write_text(CONFIG.replace("workers: 2", "workers: 1"))
+    run_cli(ws, "run", "--executor", "dask")
+    stages = stages_in_order(ws)
+    assert sorted(stages) == ["deidentify"] * 3 + ["segment"] * 3 + ["transcribe"] * 3
+    last_transcript = len(stages) - 1 - stages[::-1].index("transcribe")
+    assert stages.index("deidentify") < stages.index("segment") < last_transcript
+
+
+def test_changed_settings_are_rederived_on_the_cluster_as_locally(tmp_path, jfk, cluster):
+    """A new deny list and an edited guide after a run: the Dask flow re-derives the analyst
+    text and topics exactly as the local stages do."""
+    from pipeline.segment import DEFAULT_GUIDE
+
+    c, _ = cluster
+    sources = jfk_copies(tmp_path, jfk, 2)
+    local, ws = make_ws(tmp_path, "local", sources), make_ws(tmp_path, "dask", sources)
+    run_cli(local, "run")
+    run_cli(ws, "run", "--executor", "dask", "--scheduler", c.scheduler_address)
+    guide = DEFAULT_GUIDE.read_text().replace(
+        "      - Is there anything else you'd like to add before we finish?",
+        "      - Is there anything else you'd like to add before we finish?\n"
+        "      - Is there anything else you can do for your country?", 1)
+    assert guide != DEFAULT_GUIDE.read_text()
+    for w in (local, ws):
+        (w / "config" / "deny_list.yaml").write_text("PERSON: [Americans]\n")
+        (w / "config" / "interview_guide.yaml").write_text(guide)
+    run_cli(local, "run")
+    before = stages_in_order(ws)
+    run_cli(ws, "run", "--executor", "dask", "--scheduler", c.scheduler_address)
+    assert sorted(stages_in_order(ws)[len(before):]) == ["deidentify"] * 2 + ["segment"] * 2
+    assert outputs(ws) == outputs(local)
+    with sqlite3.connect(ws / "store.db") as db:
+        assert "americans" not in "\n".join(db.iterdump()).lower()
+
+
+def test_broken_guide_on_the_cluster_keeps_transcripts_and_analyst_text(tmp_path, jfk, cluster):
+    c, _ = cluster
+    ws = make_ws(tmp_path, "ws", jfk_copies(tmp_path, jfk, 1))
+    (ws / "config" / "interview_guide.yaml").write_text("topics: [oops\n")
+    result = run_cli(ws, "run", "--executor", "dask", "--scheduler", c.scheduler_address,
+                     expect=1)
+    assert "the interview guide cannot be used" in result.output
+    assert stages_in_order(ws) == ["transcribe", "deidentify"]
+    (ws / "config" / "interview_guide.yaml").unlink()
+    run_cli(ws, "run", "--executor", "dask", "--scheduler", c.scheduler_address)
+    assert stages_in_order(ws) == ["transcribe", "deidentify", "segment"]
+
+
 def test_scheduler_without_dask_executor_is_refused(workspace):
     result = run_cli(workspace, "run", "--scheduler", "tcp://127.0.0.1:1", expect=1)
     assert "a scheduler address needs executor dask (--executor dask)" in result.output

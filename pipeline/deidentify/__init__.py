@@ -16,9 +16,22 @@ import os
 # anything imports Presidio.
 os.environ["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] = ""
 
-from .deidentifier import Deidentifier  # noqa: E402
 from .errors import DeidentifyError  # noqa: E402
-from .recognizers.age import age_replacement  # noqa: E402
 from .spans import ENTITY_TYPES, Span  # noqa: E402
 
 __all__ = ["Deidentifier", "DeidentifyError", "ENTITY_TYPES", "Span", "age_replacement"]
+
+
+def __getattr__(name: str):
+    # Presidio and spaCy take seconds to import. The coordinator of a Dask run only reads the
+    # lists and unpickles spans here, while its workers transcribe on every core: it imports
+    # the engine only when it builds one.
+    if name == "Deidentifier":
+        from .deidentifier import Deidentifier
+
+        return Deidentifier
+    if name == "age_replacement":
+        from .recognizers.age import age_replacement
+
+        return age_replacement
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
