@@ -4,26 +4,36 @@ Issue 4's target: on held-out interviews processed from audio by the real CLI, a
 respondent speech time gets the right topic on stereo recordings and at least 85% on mono, and
 segmentation costs under 5% of transcription time.
 
-The interviews are the fictional scripts in bench/heldout/*.json (every turn labelled with its
-speaker and topic), written from the study, not from the guide, and never used to tune anything.
-Each is synthesized with espeak-ng (tools/make_samples.py) into an 8 kHz mu-law telephone wav,
+The interviews are fictional scripts (every turn labelled with its speaker and topic):
+bench/heldout2/ (H05-H08, the held-out set: never used to tune anything) by default, or with
+``--set heldout`` bench/heldout/ (H01-H04: held out when first scored, used since to develop the
+segmenter). Each is synthesized with espeak-ng (tools/make_samples.py) into an 8 kHz mu-law telephone wav,
 stereo (interviewer left, respondent right) and mono (both mixed). All recordings go into one fresh
 workspace, as a study's would, and are processed by `interviews run`; topics are read from the
 analyst export (`interviews export --format json`, without --identifiable) and timings from the
 `provenance` table of store.db.
 
-Accuracy is time-weighted on a 10 ms grid over each respondent turn (the spoken script's known
-timings): a grid point scores the share of the utterances overlapping it that carry the turn's
+Accuracy is time-weighted on a 10 ms grid over respondent speech: the stretches of each
+respondent turn where the synthesized clip has sound (pauses between its sentences left out; see
+``voiced``). A grid point scores the share of the utterances overlapping it that carry the turn's
 topic, and a point no utterance covers (speech the transcript missed) scores 0. "covered" is the
-share of respondent speech time under some utterance; "of covered" is the accuracy on that time.
+share of respondent speech time under some utterance; "of covered" is the accuracy on that time;
+"turns" is the accuracy over whole turns instead, pauses included (the first version of this
+script's measure: utterances end at the last word of a sentence, so every pause between two
+sentences counts as missed there).
 
 To tell segmentation errors from recognition errors, two more columns: "script", the same score
 with the segmenter run directly on the spoken script (one utterance per turn with its speaker for
 stereo; one per sentence, speaker unknown, for mono, like ASR segments), and "WER" of the analyst
 transcript against the script (de-identification tags count as errors, so it is a little high).
 
-Usage: .venv/bin/python bench/eval_topics.py [--model base|tiny.en] [--keep DIR] [--json FILE]
-                                             [--only H01 ...]
+Each script speaks with its own two espeak-ng voices, which recognition finds hard (WER 24-50%
+with base); ``--sample-voices`` uses the voice ../shared/samples were made with instead (Festival's
+cmu_us_slt_arctic_hts, the respondent's pitched down), as interviews "of the same kind".
+
+Usage: .venv/bin/python bench/eval_topics.py [--set heldout2|heldout] [--sample-voices]
+                                             [--model base|tiny.en] [--keep DIR] [--json FILE]
+                                             [--only H05 ...] [--rescore DIR]
 """
 
 from __future__ import annotations
@@ -56,9 +66,20 @@ GRID = 0.01  # seconds
 TARGET = {"stereo": 0.90, "mono": 0.85}
 
 
-def render(script: dict, out_dir: Path, rng: np.random.Generator) -> list[dict]:
-    """Synthesize a script to <id>_stereo.wav and <id>_mono.wav; return the timed turns."""
-    for speaker, voice in script.get("voices", {}).items():
+# The voices of ../shared/samples (truth.json: festival:cmu_us_slt_arctic_hts at about 190 words a
+# minute, the respondent's 250 cents lower).
+SAMPLE_VOICES = {
+    "interviewer": {"voice": "festival:cmu_us_slt_arctic_hts", "stretch": 1.0},
+    "respondent": {"voice": "festival:cmu_us_slt_arctic_hts", "stretch": 1.0, "pitch_cents": -250},
+}
+
+
+def render(script: dict, out_dir: Path, rng: np.random.Generator,
+           sample_voices: bool = False) -> list[dict]:
+    """Synthesize a script to <id>_stereo.wav and <id>_mono.wav; return the timed turns.
+    ``sample_voices``: the two voices of ../shared/samples instead of the script's own."""
+    voices = SAMPLE_VOICES if sample_voices else script.get("voices", {})
+    for speaker, voice in voices.items():
         ms.VOICES[speaker] = voice  # synthesize() reads the voice from this table
     # Pauses between turns vary as in conversation; back-channels come quicker.
     lines = [(t["speaker"], t["text"],
@@ -67,6 +88,8 @@ def render(script: dict, out_dir: Path, rng: np.random.Generator) -> list[dict]:
              for i, t in enumerate(script["turns"])]
     with tempfile.TemporaryDirectory() as tmp:
         clips, timed, total = ms.layout_turns(lines, Path(tmp))
+    for turn, (offset, _, clip) in zip(timed, clips, strict=True):
+        turn["voiced"] = voiced(clip, offset / ms.TTS_RATE)
     tracks = np.zeros((2, total), dtype=np.float32)
     for off, speaker, clip in clips:
         tracks[0 if speaker == "interviewer" else 1, off:off + len(clip)] += clip
@@ -85,8 +108,35 @@ def render(script: dict, out_dir: Path, rng: np.random.Generator) -> list[dict]:
     return [dict(t, topic=s["topic"]) for t, s in zip(timed, script["turns"], strict=True)]
 
 
-def score(turns: list[dict], utts: list[dict]) -> dict:
-    """Time-weighted topic accuracy over respondent speech, and the confusions (seconds)."""
+def voiced(clip: np.ndarray, at: float, floor_db: float = -35.0, bridge: float = 0.2) -> list:
+    """The stretches of a turn's clip where there is speech, in seconds from the recording's
+    start: 10 ms frames within ``floor_db`` of the clip's loudest, gaps under ``bridge`` seconds
+    (stop consonants) closed. The pauses between a turn's sentences are not speech."""
+    hop = int(ms.TTS_RATE * GRID)
+    frames = clip[: len(clip) // hop * hop].reshape(-1, hop)
+    rms = np.sqrt(np.mean(frames ** 2, axis=1))
+    on = rms > rms.max() * 10 ** (floor_db / 20)
+    spans, start, gap = [], None, 0
+    for i, v in enumerate(on):
+        if v:
+            if start is None:
+                start = i
+            gap, end = 0, i + 1
+        elif start is not None:
+            gap += 1
+            if gap * GRID >= bridge:
+                spans.append([at + start * GRID, at + end * GRID])
+                start, gap = None, 0
+    if start is not None:
+        spans.append([at + start * GRID, at + end * GRID])
+    return spans
+
+
+def score(turns: list[dict], utts: list[dict], spans: str = "voiced") -> dict:
+    """Time-weighted topic accuracy over respondent speech, and the confusions (seconds).
+
+    ``spans``: "voiced" counts the turns' speech only (see :func:`voiced`), "turn" the whole of
+    each turn from its first sound to its last, pauses between sentences included."""
     n = int(max(max(t["end"] for t in turns), max((u["end"] for u in utts), default=0)) / GRID) + 2
     count = np.zeros(n)  # per grid point: utterances of any topic
     by_topic: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(n))
@@ -99,18 +149,20 @@ def score(turns: list[dict], utts: list[dict]) -> dict:
     for t in turns:
         if t["speaker"] != "respondent":
             continue
-        a, b = int(round(t["start"] / GRID)), int(round(t["end"] / GRID))
-        c = count[a:b]
-        share = np.divide(by_topic[t["topic"]][a:b], c, out=np.zeros(b - a), where=c > 0)
-        total += (b - a) * GRID
-        right += share.sum() * GRID
-        covered += (c > 0).sum() * GRID
-        confusions[(t["topic"], "(no utterance)")] += (c == 0).sum() * GRID
-        for topic, arr in by_topic.items():
-            if topic != t["topic"]:
-                w = np.divide(arr[a:b], c, out=np.zeros(b - a), where=c > 0).sum() * GRID
-                if w:
-                    confusions[(t["topic"], topic)] += w
+        parts = t["voiced"] if spans == "voiced" and "voiced" in t else [[t["start"], t["end"]]]
+        for start, end in parts:
+            a, b = int(round(start / GRID)), int(round(end / GRID))
+            c = count[a:b]
+            share = np.divide(by_topic[t["topic"]][a:b], c, out=np.zeros(b - a), where=c > 0)
+            total += (b - a) * GRID
+            right += share.sum() * GRID
+            covered += (c > 0).sum() * GRID
+            confusions[(t["topic"], "(no utterance)")] += (c == 0).sum() * GRID
+            for topic, arr in by_topic.items():
+                if topic != t["topic"]:
+                    w = np.divide(arr[a:b], c, out=np.zeros(b - a), where=c > 0).sum() * GRID
+                    if w:
+                        confusions[(t["topic"], topic)] += w
     return {"speech_s": total, "right_s": right, "covered_s": covered,
             "accuracy": right / total, "covered": covered / total,
             "of_covered": right / covered if covered else 0.0,
@@ -153,34 +205,55 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the full results here")
     parser.add_argument("--seed", type=int, default=4, help="seed for pauses and line noise")
     parser.add_argument("--only", action="append", help="evaluate only this script id (repeatable)")
+    parser.add_argument("--rescore", type=Path, metavar="DIR",
+                        help="score a workspace kept by an earlier run (same set, voices and seed) "
+                        "again, without running the pipeline")
+    parser.add_argument("--set", default="heldout2", choices=["heldout", "heldout2"],
+                        help="heldout2 (H05-H08, the held-out set, default) or heldout (H01-H04, "
+                        "used to develop the segmenter since they were first scored)")
+    parser.add_argument("--sample-voices", action="store_true",
+                        help="speak every script with the voice ../shared/samples were made with "
+                        "(Festival's cmu_us_slt_arctic_hts; needs festival and festvox-us-slt-hts) "
+                        "instead of each script's own espeak-ng voices")
     args = parser.parse_args()
-    if shutil.which("espeak-ng") is None:
+    if args.sample_voices and shutil.which("text2wave") is None:
+        sys.exit("text2wave not found: apt-get update && apt-get install -y festival "
+                 "festvox-us-slt-hts")
+    if not args.sample_voices and shutil.which("espeak-ng") is None:
         sys.exit("espeak-ng not found: apt-get update && apt-get install -y espeak-ng")
-    scripts = [json.loads(p.read_text()) for p in sorted(HELDOUT.glob("*.json"))]
+    folder = HELDOUT.parent / args.set
+    scripts = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
     scripts = [s for s in scripts if not args.only or s["id"] in args.only]
     if not scripts:
-        sys.exit(f"no interview scripts in {HELDOUT}")
+        sys.exit(f"no interview scripts in {folder}")
 
-    tmp = None if args.keep else tempfile.TemporaryDirectory()
-    ws = args.keep or Path(tmp.name) / "ws"
-    if ws.exists() and any(ws.iterdir()):
+    tmp = tempfile.TemporaryDirectory()
+    ws = args.rescore or args.keep or Path(tmp.name) / "ws"
+    if args.rescore:
+        if not (ws / "analyst").is_dir():
+            sys.exit(f"{ws} has no analyst export: run without --rescore first (with --keep)")
+    elif ws.exists() and any(ws.iterdir()):
         sys.exit(f"{ws} is not empty: give --keep a new folder")
-    cli("init", str(ws))
-    settings = {"transcribe": {"model": args.model}, "ingest": {"stable_seconds": 0}}
-    (ws / "config" / "pipeline.yaml").write_text(yaml.safe_dump(settings))
+    else:
+        cli("init", str(ws))
+        settings = {"transcribe": {"model": args.model}, "ingest": {"stable_seconds": 0}}
+        (ws / "config" / "pipeline.yaml").write_text(yaml.safe_dump(settings))
     rng = np.random.default_rng(args.seed)
     truth = {}
+    audio_dir = Path(tmp.name) if args.rescore else ws / "recordings"
     for s in scripts:
-        turns = render(s, ws / "recordings", rng)
+        turns = render(s, audio_dir, rng, args.sample_voices)
         for layout in ("stereo", "mono"):
             truth[f"{s['id']}_{layout}.wav"] = (s["id"], layout, turns)
-            (ws / "recordings" / f"{s['id']}_{layout}.json").write_text(
-                json.dumps(dict(s["metadata"], respondent_id=f"{s['id']}-{layout}")))
-    audio_s = sum(t[2][-1]["end"] for t in truth.values())
-    print(f"{len(truth)} recordings, {audio_s / 60:.1f} audio min; running the pipeline "
-          f"(transcribe.model={args.model})...", flush=True)
-    cli("-q", "-w", str(ws), "run")
-    cli("-q", "-w", str(ws), "export", "--format", "json", "--out", str(ws / "analyst"))
+            if not args.rescore:
+                (ws / "recordings" / f"{s['id']}_{layout}.json").write_text(
+                    json.dumps(dict(s["metadata"], respondent_id=f"{s['id']}-{layout}")))
+    if not args.rescore:
+        audio_s = sum(t[2][-1]["end"] for t in truth.values())
+        print(f"{len(truth)} recordings, {audio_s / 60:.1f} audio min; running the pipeline "
+              f"(transcribe.model={args.model})...", flush=True)
+        cli("-q", "-w", str(ws), "run")
+        cli("-q", "-w", str(ws), "export", "--format", "json", "--out", str(ws / "analyst"))
 
     db = sqlite3.connect(ws / "store.db")
     seconds = defaultdict(dict)
@@ -199,6 +272,7 @@ def main() -> None:
                "segment_s": seconds[doc["interview_id"]].get("segment"),
                "wer": wer(" ".join(t["text"] for t in turns), " ".join(u["text"] for u in utts)),
                "script": script_score(segmenter, turns, layout),
+               "turn_span": score(turns, utts, spans="turn")["accuracy"],
                **score(turns, utts), "wrong": wrong_examples(turns, utts)}
         rows.append(row)
     if len(rows) != len(truth):
@@ -206,10 +280,11 @@ def main() -> None:
                  f"see `interviews -w {ws} status`")
 
     print(f"\n{'interview':10} {'layout':7} {'resp s':>7} {'accuracy':>8} {'covered':>8} "
-          f"{'of cov.':>8} {'script':>7} {'WER':>6} {'transcr s':>9} {'segment s':>9}")
+          f"{'of cov.':>8} {'turns':>7} {'script':>7} {'WER':>6} {'transcr s':>9} {'segment s':>9}")
     for r in sorted(rows, key=lambda r: (r["layout"] != "stereo", r["interview"])):
         print(f"{r['interview']:10} {r['layout']:7} {r['speech_s']:7.1f} {r['accuracy']:8.1%} "
-              f"{r['covered']:8.1%} {r['of_covered']:8.1%} {r['script']:7.1%} {r['wer']:6.1%} "
+              f"{r['covered']:8.1%} {r['of_covered']:8.1%} {r['turn_span']:7.1%} "
+              f"{r['script']:7.1%} {r['wer']:6.1%} "
               f"{r['transcribe_s']:9.1f} "
               f"{r['segment_s']:9.2f}")
     print()
@@ -241,8 +316,7 @@ def main() -> None:
                   f"{w['turn']:<3} {w['true']:>11} -> {w['got']:11} {w['text'][:100]}")
     if args.json:
         args.json.write_text(json.dumps({"model": args.model, "rows": rows}, indent=2) + "\n")
-    if tmp:
-        tmp.cleanup()
+    tmp.cleanup()
 
 
 if __name__ == "__main__":

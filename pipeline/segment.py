@@ -15,7 +15,9 @@ Method
 3. Smooth with a Viterbi pass over the question turns. The hidden state is the current topic plus
    the set of topics already covered: moving on to the next topic of the guide is cheap, skipping
    ahead or going back to a topic not yet covered costs more, returning to a covered topic costs a
-   lot. The interview starts with ``intro`` and ends with the closing topic (the last one).
+   lot. A question that says it refers back ("can I go back to...", "you mentioned...", "just to
+   check") has half of these order costs waived: interviewers announce such returns. The
+   interview starts with ``intro`` and ends with the closing topic (the last one).
    Topics may change only at a question turn; every other utterance (answers) takes the topic of
    the question that elicited it. Forward-backward posteriors give the confidence.
 """
@@ -49,6 +51,7 @@ START_PENALTY = 4.0    # the interview not starting in the first topic
 MIN_CANDIDATE = 0.15   # mono: utterances with a lower question score never change the topic
 SWITCH_COST = 3.0      # extra cost of changing topic at a turn without topic evidence (probe, non-question)
 MAX_PARTS = 3          # question sentences embedded per turn (the last ones)
+CUE_RELIEF = 0.5       # share of the cost of leaving guide order waived at a turn that refers back
 
 
 class GuideError(ValueError):
@@ -224,6 +227,17 @@ def question_score(text: str) -> float:
     return float(1.0 / (1.0 + np.exp(-2.0 * score)))
 
 
+# An interviewer who takes up something said earlier, or goes back, says so.
+_REFERS_BACK = re.compile(
+    r"\b(go(ing)? back|come back|coming back|back to|you (mentioned|said|say|were saying|told me)|"
+    r"earlier|before, you|just to check|you talked about)\b", re.IGNORECASE)
+
+
+def refers_back(text: str) -> bool:
+    """Whether a question turn announces a return or a follow-up outside the guide's order."""
+    return bool(_REFERS_BACK.search(text))
+
+
 def _is_backchannel(text: str) -> bool:
     return len(_words(text)) <= 3 and "?" not in text
 
@@ -262,6 +276,7 @@ class Segmenter:
             states.append((K - 1, mask))
         S = len(states)
         T = np.full((S, S), -np.inf)
+        R = np.zeros((S, S))  # the part of each cost that is for leaving the guide's order
         for i, (k, mask) in enumerate(states):
             for j, (k2, mask2) in enumerate(states):
                 if k2 == k and mask2 == mask:
@@ -283,6 +298,7 @@ class Segmenter:
                     if mask2 != mask:
                         continue
                     T[i, j] = -(cost + REVISIT_COST)
+                    R[i, j] = REVISIT_COST
                     continue
                 if mask2 != mask | bit[k2]:
                     continue
@@ -291,12 +307,15 @@ class Segmenter:
                     uncovered_between = []  # the interviewer may open with any topic
                 if k2 > k:
                     cost += NEXT_COST + SKIP_COST * len(uncovered_between)
+                    R[i, j] = SKIP_COST * len(uncovered_between)
                 else:
                     cost += BACK_COST
+                    R[i, j] = BACK_COST
                 T[i, j] = -cost
         self._states = states
         self._state_topic = np.asarray([k for k, _ in states])
         self._T = T
+        self._R = R
         start = np.full(S, -np.inf)
         for i, (k, mask) in enumerate(states):
             if k == 0:
@@ -368,7 +387,9 @@ class Segmenter:
         c = len(cand)
         T = self._T
         offdiag = ~np.eye(len(self._states), dtype=bool)
-        Ts = [T - SWITCH_COST * (1.0 - w[t]) * offdiag for t in range(c)]
+        cue = np.asarray([refers_back(utterances[i][3]) for i in cand], dtype=float)
+        Ts = [T - SWITCH_COST * (1.0 - w[t]) * offdiag + CUE_RELIEF * cue[t] * self._R
+              for t in range(c)]
         delta = self._start + em[0]
         back = np.zeros((c, len(self._states)), dtype=np.int32)
         for t in range(1, c):

@@ -123,3 +123,45 @@ def test_sample_interview_reaches_target(segmenter, sample):
     assert _respondent_share(turns, stereo, segmenter.segment(stereo).topics) >= 0.90
     mono = script_utterances(turns, "mono")  # speakers unknown, one utterance per sentence
     assert _respondent_share(turns, mono, segmenter.segment(mono).topics) >= 0.85
+
+
+def test_refers_back():
+    from pipeline.segment import refers_back
+
+    assert refers_back("Can I just go back to something you said earlier?")
+    assert refers_back("You mentioned the doctor suggested it. Was it your idea?")
+    assert refers_back("And just to check, was it only the one meeting?")
+    assert not refers_back("What did the two of you talk about?")
+    assert not refers_back("How would you describe her as a person?")
+
+
+GOES_BACK = conv(
+    ("interviewer", "Hello, is that Sam? It's the researcher from the study. Is it okay to record?"),
+    ("respondent", "Yes, that's fine."),
+    ("interviewer", "So what made you want a peer supporter in the first place?"),
+    ("respondent", "I was starting dialysis and I was frightened."),
+    ("interviewer", "And where did you meet her?"),
+    ("respondent", "At the hospital, in the day room, twice."),
+    ("interviewer", "What sort of things did you talk about?"),
+    ("respondent", "The machine, the diet, how she copes with work."),
+    ("interviewer", "What did you think of her as a person?"),
+    ("respondent", "Very kind, very honest."),
+    ("interviewer", "Can I go back to something you said earlier. Was it your own idea to ask for "
+                    "a peer supporter, or did a nurse suggest it?"),
+    ("respondent", "The nurse suggested it, and I agreed."),
+    ("interviewer", "Looking back, has it made a difference to you?"),
+    ("respondent", "Yes, I'm much calmer about the treatment now."),
+    ("interviewer", "That's all my questions. Thanks so much for your time."),
+    ("respondent", "You're welcome, bye."),
+)
+
+
+def test_a_question_that_says_it_goes_back_can_return_to_a_covered_topic(segmenter, monkeypatch):
+    from pipeline import segment
+
+    topics = segmenter.segment(GOES_BACK).topics
+    assert topics[10:12] == ["reasons", "reasons"]
+    assert topics[8] == "perceptions" and topics[12] == "impact"
+    # Without the cue, returning to a covered topic costs too much: the same turn stays put.
+    monkeypatch.setattr(segment, "CUE_RELIEF", 0.0)
+    assert segmenter.segment(GOES_BACK).topics[10] != "reasons"

@@ -129,6 +129,9 @@ def synthesize(text: str, speaker: str, workdir: Path) -> np.ndarray:
     """Run espeak-ng and return float32 mono samples at TTS_RATE, silence trimmed."""
     v = VOICES[speaker]
     out = workdir / "tts.wav"
+    if v["voice"].startswith("festival:"):
+        x = _festival(text, v, out)
+        return _trim_and_level(x)
     cmd = [
         "espeak-ng",
         "-v", v["voice"],
@@ -145,6 +148,32 @@ def synthesize(text: str, speaker: str, workdir: Path) -> np.ndarray:
         if w.getframerate() != TTS_RATE:
             raise RuntimeError(f"unexpected espeak-ng sample rate {w.getframerate()}")
         x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768.0
+    return _trim_and_level(x)
+
+
+def _festival(text: str, v: dict, out: Path) -> np.ndarray:
+    """Festival (as ../shared/samples were made: ``festival:cmu_us_slt_arctic_hts``), at TTS_RATE.
+    ``pitch_cents`` lowers or raises the voice at the same tempo (synthesized faster, then
+    resampled); ``stretch`` is Festival's Duration_Stretch (below 1: faster)."""
+    factor = 2.0 ** (v.get("pitch_cents", 0) / 1200.0)
+    voice = v["voice"].split(":", 1)[1]
+    script = out.with_suffix(".txt")
+    script.write_text(text)
+    subprocess.run(
+        ["text2wave", "-F", str(TTS_RATE), "-o", str(out), "-eval", f"(voice_{voice})",
+         "-eval", f"(Parameter.set 'Duration_Stretch {v.get('stretch', 1.0) * factor:.4f})",
+         str(script)], check=True, capture_output=True)
+    with wave.open(str(out), "rb") as w:
+        x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768.0
+        rate = w.getframerate()
+    if rate != TTS_RATE:
+        raise RuntimeError(f"unexpected text2wave sample rate {rate}")
+    if factor != 1.0:  # play the faster take slower: lower pitch, the intended tempo
+        x = np.interp(np.arange(0, len(x) - 1, factor), np.arange(len(x)), x).astype(np.float32)
+    return x
+
+
+def _trim_and_level(x: np.ndarray) -> np.ndarray:
     # Trim leading/trailing silence so that the ground-truth times are tight.
     thr = 0.02 * float(np.max(np.abs(x)))
     idx = np.flatnonzero(np.abs(x) > thr)
