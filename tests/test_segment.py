@@ -97,6 +97,9 @@ def test_mono_question_detection():
     assert question_score("I was on haemodialysis for six years and I hated every minute of it, "
                           "but my wife kept me going and the nurses were lovely.") < 0.2
     assert question_score("Yes.") < 0.5
+    # Recognition split the turn mid-question: no question mark, and a run-in before it.
+    assert question_score("So to start with, why did you and your wife decide to take up the "
+                          "offer of peer support,") > 0.6
 
 
 def test_mono_conversation(segmenter):
