@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import time
+from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -776,12 +777,11 @@ class Coordinator:
         """
         items = self._pending(summary)
         deid_fingerprint, ready = self._deid_prepare()
-        transcribing = {item.interview_id for item, _ in items}
+        to_deid = {item.interview_id for item, _ in items} | set(ready)
         # Job order of everything to de-identify in this run, whenever its transcript lands.
-        order = [j.interview_id for j in self.store.jobs()
-                 if j.interview_id in transcribing or j.interview_id in ready]
+        order = deque(j.interview_id for j in self.store.jobs() if j.interview_id in to_deid)
         base = self._segment_base()
-        topics_todo = [(iid, f) for iid, f in self._segment_todo(base) if iid not in order]
+        topics_todo = [(iid, f) for iid, f in self._segment_todo(base) if iid not in to_deid]
         if not items and not order and not topics_todo:
             return
         executor = self.executor
@@ -789,7 +789,7 @@ class Coordinator:
         transcription = _Transcription(
             self, sorted(items, key=lambda item: -item[1]), summary) if items else None
         queue = transcription.tasks() if transcription else iter(())
-        later: list[tuple[str, Task]] = []
+        later: deque[tuple[str, Task]] = deque()
         """De-identification and segmentation tasks to send, before any more transcription."""
 
         def send() -> None:
@@ -798,7 +798,7 @@ class Coordinator:
             nonlocal queue
             while len(stream) < executor.slots:
                 if later:
-                    stage, task = later.pop(0)
+                    stage, task = later.popleft()
                     stream.submit(stage, task)
                 elif (task := next(queue, None)) is not None:
                     self.store.start_attempt(task.tag)
@@ -849,7 +849,7 @@ class Coordinator:
                 summary.segmented.append(iid)
             # Analyst text in job order: an interview's waits for the one before it.
             while order and order[0] in analysed:
-                iid = order.pop(0)
+                iid = order.popleft()
                 if self._deid_landed(iid, deid_fingerprint, *analysed.pop(iid), summary):
                     deid_pass = self.store.interview(iid)["deid_pass"]
                     segment_later(iid, self._segment_fingerprint(base, deid_pass))
