@@ -165,11 +165,7 @@ def _worker_spills(dask_worker) -> bool:
 
 class DaskStream:
     """Tasks sent to a Dask cluster one by one; results back as they finish, whatever the stage.
-
-    A task's ``priority`` puts it ahead of queued tasks with a lower one: the coordinator gives
-    the short later stages of a recording a higher one than the next transcriptions, so that an
-    interview is finished as soon as its transcript is in.
-    """
+    The sender decides what goes next (see :meth:`pipeline.coordinator.Coordinator.flow`)."""
 
     def __init__(self, client):
         from distributed import as_completed
@@ -181,7 +177,7 @@ class DaskStream:
     def __len__(self) -> int:
         return len(self._in_flight)
 
-    def submit(self, stage: str, task: Task, gpu: bool = False, priority: int = 0) -> None:
+    def submit(self, stage: str, task: Task, gpu: bool = False) -> None:
         import dask
 
         # A recording's bytes travel with its task (through the scheduler, in memory): that is
@@ -189,7 +185,7 @@ class DaskStream:
         with dask.config.set({"distributed.admin.large-graph-warning-threshold": "1GB"}):
             future = self.client.submit(
                 task.fn, *task.args, key=f"{stage}-{task.tag}-{uuid.uuid4().hex[:8]}",
-                pure=False, resources={"GPU": 1} if gpu else None, priority=priority)
+                pure=False, resources={"GPU": 1} if gpu else None)
         self._in_flight[future.key] = (stage, task.tag)
         self._finished.add(future)
 
