@@ -7,7 +7,7 @@ segmentation costs under 5% of transcription time.
 The interviews are fictional scripts (every turn labelled with its speaker and topic):
 bench/heldout2/ (H05-H08, the held-out set: never used to tune anything) by default, or with
 ``--set heldout`` bench/heldout/ (H01-H04: held out when first scored, used since to develop the
-segmenter). Each is synthesized with espeak-ng (tools/make_samples.py) into an 8 kHz mu-law telephone wav,
+segmenter). Each is synthesized (tools/make_samples.py) into an 8 kHz mu-law telephone wav,
 stereo (interviewer left, respondent right) and mono (both mixed). All recordings go into one fresh
 workspace, as a study's would, and are processed by `interviews run`; topics are read from the
 analyst export (`interviews export --format json`, without --identifiable) and timings from the
@@ -77,7 +77,8 @@ SAMPLE_VOICES = {
 def render(script: dict, out_dir: Path, rng: np.random.Generator,
            sample_voices: bool = False) -> list[dict]:
     """Synthesize a script to <id>_stereo.wav and <id>_mono.wav; return the timed turns.
-    ``sample_voices``: the two voices of ../shared/samples instead of the script's own."""
+    ``sample_voices``: the voice ../shared/samples were made with (:data:`SAMPLE_VOICES`) instead
+    of the script's own."""
     voices = SAMPLE_VOICES if sample_voices else script.get("voices", {})
     for speaker, voice in voices.items():
         ms.VOICES[speaker] = voice  # synthesize() reads the voice from this table
