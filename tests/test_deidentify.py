@@ -5,6 +5,7 @@ test_deidentify_recognizers.py, spoken-number reading in test_deidentify_spoken.
 """
 
 import json
+import os
 import time
 from dataclasses import FrozenInstanceError
 from pathlib import Path
@@ -17,6 +18,7 @@ from pipeline.deidentify.lists import default_lists_dir
 
 from .conftest import shared_file
 
+ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "deid_fixtures"
 LISTS = FIXTURES / "lists"
 
@@ -514,3 +516,33 @@ def test_handwritten_interviews_with_shipped_lists(shipped, name, turns, style):
     ]
     assert wrong == []
     assert missed == [] if style == "as written" else len(missed) <= 1, missed
+
+
+def test_spacy_is_imported_without_torch_or_cupy(tmp_path):
+    """Where torch and CuPy are installed (GPU machines), thinc imports both with spaCy: 10-12 s
+    of every run's de-identification on the H200 machine, and a CUDA context. Stand-ins that
+    record being imported show the engine hides them, and that they can be imported afterwards."""
+    import subprocess
+    import sys
+
+    for name in ("torch", "cupy"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text(
+            f"open({str(tmp_path / (name + '.imported'))!r}, 'w').close()\n")
+    script = (
+        "from pipeline import config\n"
+        "from pipeline.deidentify import Deidentifier\n"
+        "d = Deidentifier(config.load().deidentify)\n"
+        "assert d.analyze(['My name is Beverley Okafor.'])\n"
+        "import thinc.compat\n"
+        "assert not thinc.compat.has_torch and thinc.compat.cupy is None\n"
+        "import torch\n"  # hidden only while Presidio was imported
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    subprocess.run([sys.executable, "-c", script], check=True, env=env, cwd=ROOT)
+    assert (tmp_path / "torch.imported").exists()  # by the script's own last line
+    (tmp_path / "torch.imported").unlink()
+    assert not (tmp_path / "cupy.imported").exists()
+    # Without the guard the stand-ins are imported by spaCy itself.
+    subprocess.run([sys.executable, "-c", "import spacy"], check=True, env=env, cwd=ROOT)
+    assert (tmp_path / "torch.imported").exists() and (tmp_path / "cupy.imported").exists()

@@ -14,10 +14,7 @@ import importlib.metadata
 import json
 from pathlib import Path
 
-import presidio_analyzer
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-from presidio_analyzer.nlp_engine import NlpEngineProvider
-
+from ._presidio import AnalyzerEngine, NlpEngineProvider, RecognizerRegistry, presidio_analyzer
 from .errors import DeidentifyError
 from .lexicon import Lexicon
 from .lists import Lists

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
-
+from .._presidio import AnalysisExplanation, LocalRecognizer, RecognizerResult
 from ..lexicon import Lexicon
 
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import Pattern, PatternRecognizer
-
+from .._presidio import Pattern, PatternRecognizer
 from ..errors import DeidentifyError
 from ..tokens import WORD
 
