@@ -50,6 +50,7 @@ threads: ``transcribe.parallel_channels``).
 
     .venv/bin/python bench/bench_pipeline.py [--audio PATH | --minutes M --layouts stereo,mono]
                                              [--models base,tiny.en] [--repeat N] [--json PATH]
+                                             [--device cuda]
 """
 
 from __future__ import annotations
@@ -210,10 +211,12 @@ def build_audio(minutes: float, mono: bool, dest: Path) -> Path:
     return dest
 
 
-def measure(audio: Path, model: str, repeat: int, fail) -> dict:
+def measure(audio: Path, model: str, repeat: int, fail, device: str | None = None) -> dict:
     """Bare and pipeline on one recording with one model; print the breakdown, return numbers."""
     # The settings the workspace file will hold, and the configuration they resolve to.
     overrides = {"transcribe": {"model": model}, "run": {"workers": 1}}
+    if device:
+        overrides["transcribe"]["device"] = device
     if model not in ("base", "tiny.en"):
         overrides["transcribe"]["model"] = str(Path(model).resolve())
     try:
@@ -243,7 +246,7 @@ def measure(audio: Path, model: str, repeat: int, fail) -> dict:
 
     print(f"audio     {audio}")
     print(
-        f"model     {opts.model} ({model_dir}), {bare_args['compute_type']}, "
+        f"model     {opts.model} ({model_dir}), {opts.device} {bare_args['compute_type']}, "
         f"cpu_threads={bare_args['cpu_threads']}, workers=1, cpus={os.cpu_count()}"
     )
     print(
@@ -360,6 +363,9 @@ def main() -> None:
     parser.add_argument("--models", default="base,tiny.en",
                         help="comma-separated: base, tiny.en or model dirs (default both)")
     parser.add_argument("--repeat", type=int, default=1, help="alternate runs; keep the minimum")
+    parser.add_argument("--device", choices=["cpu", "cuda"],
+                        help="run both on this device (default: the configuration's, cpu); "
+                        "cuda computes in float16")
     parser.add_argument("--json", type=Path, help="also write the numbers to this file")
     a = parser.parse_args()
     if a.repeat < 1:
@@ -381,7 +387,7 @@ def main() -> None:
             audio = build_audio(a.minutes, layout == "mono", scratch / name).resolve()
         for model in a.models.split(","):
             print(f"=== {model}, {audio.name} ===", flush=True)
-            results.append(measure(audio, model, a.repeat, parser.error))
+            results.append(measure(audio, model, a.repeat, parser.error, a.device))
             print(flush=True)
 
     print("summary (wall seconds, real-time factor, peak RSS MB; ratio = pipeline/bare wall)")

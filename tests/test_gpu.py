@@ -20,7 +20,7 @@ def test_cuda_float16_transcribes_through_the_cli(tmp_path, jfk):
     ws = tmp_path / "ws"
     api.init(ws)
     (ws / "config" / "pipeline.yaml").write_text(
-        "transcribe:\n  model: tiny.en\n  device: cuda\ningest:\n  stable_seconds: 0.2\n"
+        "transcribe:\n  model: base\n  device: cuda\ningest:\n  stable_seconds: 0.2\n"
     )
     encode(samples, 16000, ws / "recordings" / "jfk.wav", "pcm_s16le")
     time.sleep(0.3)
