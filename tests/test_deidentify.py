@@ -373,6 +373,15 @@ def test_unknown_model_is_a_clear_error(tmp_path):
         Deidentifier(options(spacy_model=str(tmp_path / "nowhere")), lists_dir=LISTS)
 
 
+def test_transformer_model_is_a_clear_error(tmp_path):
+    """Transformer pipelines need PyTorch, which de-identification keeps out of the process."""
+    (tmp_path / "config.cfg").write_text(
+        '[nlp]\npipeline = ["transformer","ner"]\n\n[components.transformer]\n'
+        'factory = "curated_transformer"\n')
+    with pytest.raises(DeidentifyError, match="transformer pipeline, which needs PyTorch"):
+        Deidentifier(options(spacy_model=str(tmp_path)), lists_dir=LISTS)
+
+
 def test_missing_lists_directory_is_an_error(tmp_path):
     with pytest.raises(DeidentifyError, match="gazetteer directory .* does not exist"):
         Deidentifier(options(), lists_dir=tmp_path / "nowhere")
@@ -519,7 +528,7 @@ def test_handwritten_interviews_with_shipped_lists(shipped, name, turns, style):
 
 
 def test_spacy_is_imported_without_torch_or_cupy(tmp_path):
-    """Where torch and CuPy are installed (GPU machines), thinc imports both with spaCy: 10-12 s
+    """Where torch and CuPy are installed (GPU machines), thinc imports both with spaCy: 7 s
     of every run's de-identification on the H200 machine, and a CUDA context. Stand-ins that
     record being imported show the engine hides them, and that they can be imported afterwards."""
     import subprocess

@@ -64,6 +64,13 @@ def model_directory(spacy_model: str) -> Path:
             "model "
             "directory (one holding config.cfg); nothing is downloaded"
         )
+    if "transformer" in (path / "config.cfg").read_text(encoding="utf-8", errors="replace"):
+        # PyTorch is kept out of the process on purpose (see _presidio.py).
+        raise DeidentifyError(
+            f"spacy_model {spacy_model!r} is a transformer pipeline, which needs PyTorch; "
+            "de-identification runs spaCy's CPU pipelines: use en_core_web_md or another "
+            "non-transformer model directory"
+        )
     return path
 
 
