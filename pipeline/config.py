@@ -132,6 +132,10 @@ class Config(_Strict):
     def workers(self) -> int:
         if self.run.workers:
             return self.run.workers
+        if self.transcribe.device == "cuda":
+            # Each worker would hold its own CUDA context and model copies on the one GPU: one
+            # per core can exhaust a laptop GPU's memory. Only one was measured (README).
+            return 1
         # One per core: on several recordings, single-threaded decoders side by side beat one
         # decoder on every core (bench/bench_workers.py; README, Performance).
         return max(1, os.cpu_count() or 1)

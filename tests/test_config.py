@@ -65,3 +65,8 @@ def test_workers_default_to_one_per_core_sharing_cores(monkeypatch):
     assert cfg.for_workers(2).cpu_threads() == 4 and cfg.cpu_threads(1) == 8
     pinned = config.load(overrides={"transcribe": {"cpu_threads": 3}})
     assert pinned.for_workers(2).cpu_threads() == 3
+    # on a GPU one worker, with every core (not one CUDA context and model per core)
+    gpu = config.load(overrides={"transcribe": {"device": "cuda"}})
+    assert gpu.workers() == 1 and gpu.cpu_threads() == 8
+    assert config.load(overrides={"transcribe": {"device": "cuda"}, "run": {"workers": 2}}
+                       ).workers() == 2
