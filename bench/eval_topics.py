@@ -7,7 +7,8 @@ segmentation costs under 5% of transcription time.
 The interviews are fictional scripts (every turn labelled with its speaker and topic):
 bench/heldout3/ (H09-H12, the held-out set: written after the segmenter's last change, by an
 author who had not read it or the guide's examples) by default; ``--set heldout2`` (H05-H08: held
-out until their errors were looked at) or ``--set heldout`` (H01-H04: the development set). Each is synthesized (tools/make_samples.py) into an 8 kHz mu-law telephone wav,
+out until their errors were looked at) or ``--set heldout`` (H01-H04: the development set). Each
+is synthesized (tools/make_samples.py) into an 8 kHz mu-law telephone wav,
 stereo (interviewer left, respondent right) and mono (both mixed). All recordings go into one fresh
 workspace, as a study's would, and are processed by `interviews run`; topics are read from the
 analyst export (`interviews export --format json`, without --identifiable) and timings from the
@@ -262,7 +263,7 @@ def main() -> None:
     db = sqlite3.connect(ws / "store.db")
     seconds = defaultdict(dict)
     for iid, stage, sec in db.execute("select interview_id, stage, seconds from provenance"):
-        seconds[iid][stage] = sec  # a rerun stage would overwrite: this workspace is fresh
+        seconds[iid][stage] = sec  # rows in id order: a stage re-run by --rescore counts last
     segmenter = segment.Segmenter(segment.Guide.load(Workspace(ws).guide_path))
     rows = []
     for path in sorted((ws / "analyst").glob("*.json")):

@@ -157,7 +157,7 @@ _INTERROG = {
 _LEAD = {"and", "so", "but", "okay", "ok", "right", "well", "now", "then", "um", "uh", "just",
          "thank", "thanks", "great", "lovely", "mm", "yeah", "oh"}
 _FIRST_PERSON = {"i", "i'm", "i'd", "i've", "i'll", "my", "me", "we", "we're", "our"}
-_PLACEHOLDER = re.compile(r"\[[A-Z_]+_\d+\]")
+_PLACEHOLDER = re.compile(r"\[([A-Z_]+)_\d+\]")
 
 
 def _words(text: str) -> list[str]:
@@ -168,11 +168,10 @@ def _words(text: str) -> list[str]:
 # such tags; read as plain words, the question is compared as it was asked (development set,
 # from audio: +1 to +2 points).
 _TAG_WORDS = {"PERSON": "them", "LOCATION": "there", "ORGANIZATION": "there"}
-_TAG = re.compile(r"\[([A-Z_]+)_\d+\]")
 
 
 def _untagged(text: str) -> str:
-    return " ".join(_TAG.sub(lambda m: _TAG_WORDS.get(m.group(1), "it"), text).split())
+    return " ".join(_PLACEHOLDER.sub(lambda m: _TAG_WORDS.get(m.group(1), "it"), text).split())
 
 
 # A question after a run-in ("So to start with, why did you..."), which recognition often leaves
