@@ -191,3 +191,68 @@ def test_redaction_tags_are_embedded_as_plain_words():
     assert "How would you describe them and them?" in seen
     assert "Did you meet at there on it?" in seen
     assert not [t for t in seen if "[" in t]
+
+
+def test_prompts_are_read_for_what_they_ask_about():
+    from pipeline.segment import prompt_content
+
+    assert prompt_content("Right. Now talk me through where and when the two of you met.") == (
+        "where and when the two of you met.")
+    assert prompt_content("So I'd love to hear how you came to be talking to another patient.") == (
+        "how you came to be talking to another patient.")
+    assert prompt_content("Tell me a bit more about what you were hoping he'd give you.") == (
+        "what you were hoping he'd give you.")
+    assert prompt_content("I wonder if you could tell me a bit about how it was set up?") == (
+        "how it was set up?")
+    assert prompt_content("Tell me about [PERSON_3] himself.") == "[PERSON_3] himself."
+    # nothing topical after the lead-in: a probe, compared whole
+    assert prompt_content("Tell me more about that.") == "Tell me more about that."
+    assert prompt_content("I'd like to think it helped.") is None
+    assert prompt_content("What did you talk about?") is None
+
+
+def test_mono_prompts_and_the_respondents_own_questions():
+    # Prompts carry no question mark but are the interviewer's.
+    assert question_score("Now talk me through the practical side, where and when you met.") > 0.8
+    assert question_score("So I'd love to hear how you came to be talking to another patient.") > 0.8
+    assert question_score("Before I let you go, anything at all you'd like to add.") > 0.5
+    # A respondent's question about herself, quoted or asked back, is not.
+    assert question_score("Can I still go on holiday?") < question_score(
+        "Can you still go on holiday?") - 0.25
+    assert question_score("Can I just go back to the arrangements for a second?") > 0.8
+    assert question_score("Yes.") < 0.5
+
+
+PROMPTING = conv(
+    ("interviewer", "Hello, it's the researcher from the study. I'll be recording, if that's fine."),
+    ("respondent", "Aye, record away."),
+    ("interviewer", "Lovely. So I'd love to hear how you came to be talking to another patient."),
+    ("respondent", "I'd been on the machine three weeks and I was struggling, so the nurse said "
+                   "there's a fella on the Tuesday shift who'd been through it."),
+    ("interviewer", "Tell me a bit more about what you were hoping he'd give you."),
+    ("respondent", "Somebody to tell me straight whether you get your life back."),
+    ("interviewer", "Right. Now talk me through the practical side, where and when the two of you "
+                    "met."),
+    ("respondent", "The nurse put our chairs side by side on the unit, four hours."),
+    ("interviewer", "I'd love to hear what you actually talked about, sat there all that time."),
+    ("respondent", "Everything. His fistula, how he manages his fluids, his work."),
+    ("interviewer", "Tell me about the man himself, then, the sort of person he came across as."),
+    ("respondent", "Salt of the earth. I trusted him straight off."),
+    ("interviewer", "Walk me through what difference it's made, if any, meeting him."),
+    ("respondent", "I went back to work in March, and I'm not as frightened."),
+    ("interviewer", "Brilliant. Before I let you go, anything at all you'd like to add."),
+    ("respondent", "Just that they should do it sooner. Cheers."),
+)
+
+
+def test_an_interviewer_who_prompts_instead_of_asking(segmenter):
+    """Each prompt is compared for what it asks about: none is taken for the probe "tell me a
+    bit more about that", and "talk me through" does not pull everything to the interaction."""
+    wanted = ["reasons", "reasons", "provision", "interaction", "perceptions", "impact", "closing"]
+    topics = segmenter.segment(PROMPTING).topics
+    # (before prompts were read this way: provision, interaction, interaction, ...)
+    assert topics[2:7:2] == ["reasons", "reasons", "provision"]
+    # "what you actually talked about" is a near tie between interaction and provision
+    assert sum(a == b for a, b in zip(topics[2::2], wanted, strict=True)) >= len(wanted) - 1
+    mono = segmenter.segment([("unknown", a, b, t) for _s, a, b, t in PROMPTING]).topics
+    assert sum(a == b for a, b in zip(mono[3::2], wanted, strict=True)) >= len(wanted) - 1
