@@ -194,7 +194,8 @@ _EMBEDDED_QUESTION = re.compile(
 # "this is a question" and nothing about the topic (and makes "Tell me a bit more about what you
 # hoped for" look like the probe "tell me a bit more about that"), so the rest is what is compared.
 _PROMPT = re.compile(
-    r"^(?:(?:can|could|would|will) you (?:just |maybe |perhaps |now )?)?"
+    r"^(?:(?:can|could|would|will) you (?:just |maybe |perhaps |now )?|"
+    r"you (?:could|can|might) (?:just |maybe |perhaps |now )?)?"
     r"(?:(?:tell|talk|walk|take|run) me (?:a (?:bit|little) |some )?(?:more )?"
     r"(?:(?:about|through|over) )?|describe (?:for me )?|explain (?:to me )?)|"
     r"^(?:i'd|i would|i'm|i am|i was) (?:(?:be )?(?:love|like|keen|interested|curious|glad) "
@@ -210,32 +211,41 @@ _PROMPT = re.compile(
 def _lead_stripped(sentence: str) -> list[str]:
     words = _words(sentence)
     n = 0
-    while n < min(3, len(words)) and words[n] in _LEAD:
+    while n < min(3, len(words)) and (words[n] in _LEAD or words[n] in ("perhaps", "maybe")):
         n += 1
     return words[n:]
 
 
 def prompt_content(sentence: str) -> str | None:
     """For a prompt ("So talk me through where you met."), what it asks about ("where you
-    met."); None for a sentence that is not a prompt. A prompt whose content is too short to say
-    anything ("Tell me more about that.") is returned whole: it is a probe."""
-    words = _lead_stripped(sentence)
-    m = _PROMPT.match(" ".join(words))
-    if not m:
-        return None
-    rest = " ".join(words)[m.end():].split()
-    if len([w for w in rest if w not in {"that", "it", "this", "then", "more", "them"}]) < 2:
-        return sentence
-    # keep the sentence's own spelling and tags: drop as many leading words as were matched
-    skip = len(words) - len(rest) + (len(_words(sentence)) - len(words))
+    met."); None for a sentence that is not a prompt. The prompt may follow a run-in ("Rather
+    than me firing questions at you, perhaps you could tell me how it came about."). A prompt
+    whose content is too short to say anything ("Tell me more about that.") is returned whole:
+    it is a probe."""
     tokens = sentence.split()
-    out, seen = [], 0
-    for tok in tokens:
-        if seen < skip:
-            seen += len(_words(tok))
+    # where a clause may start: after a comma, or at "perhaps" (recognition drops commas)
+    clauses = [0] + [i + 1 for i, tok in enumerate(tokens[:-1]) if tok.endswith(",")
+                     or tokens[i + 1].lower() in ("perhaps", "maybe")][:3]
+    for start in clauses:
+        words = _lead_stripped(" ".join(tokens[start:]))
+        m = _PROMPT.match(" ".join(words))
+        if not m:
             continue
-        out.append(tok)
-    return " ".join(out) or sentence
+        rest = " ".join(words)[m.end():].split()
+        if len([w for w in rest if w not in {"that", "it", "this", "then", "more", "them"}]) < 2:
+            if start:
+                continue  # "..., tell me about it." after a run-in is an idiom
+            return sentence
+        # keep the sentence's own spelling and tags: drop the tokens the lead-in was read from
+        skip = len(_words(" ".join(tokens[start:]))) - len(rest)
+        out, seen = [], 0
+        for tok in tokens[start:]:
+            if seen < skip:
+                seen += len(_words(tok))
+                continue
+            out.append(tok)
+        return " ".join(out) or sentence
+    return None
 
 
 def _interrogative_start(sentence: str) -> bool:
@@ -331,7 +341,10 @@ def refers_back(text: str) -> bool:
 
 
 def _is_backchannel(text: str) -> bool:
-    return len(_words(text)) <= 3 and "?" not in text
+    """"Right.", "Mm, yes."; also a question of one or two words: "And you?", "Fishing?" (an
+    echo of the answer) probe, they do not open a topic."""
+    n = len(_words(text))
+    return (n <= 3 and "?" not in text) or n <= 2
 
 
 # --- segmenter -------------------------------------------------------------------------------

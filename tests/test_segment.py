@@ -205,6 +205,13 @@ def test_prompts_are_read_for_what_they_ask_about():
     assert prompt_content("I wonder if you could tell me a bit about how it was set up?") == (
         "how it was set up?")
     assert prompt_content("Tell me about [PERSON_3] himself.") == "[PERSON_3] himself."
+    # after a run-in, with or without the comma recognition may drop
+    for text in ("Good. Rather than me firing questions at you, perhaps you could tell me from "
+                 "the beginning how it all came about.",
+                 "Rather than me firing questions at you perhaps you could tell me from the "
+                 "beginning how it all came about."):
+        assert prompt_content(text) == "from the beginning how it all came about."
+    assert prompt_content("Well, I said to her, tell me about it.") is None
     # nothing topical after the lead-in: a probe, compared whole
     assert prompt_content("Tell me more about that.") == "Tell me more about that."
     assert prompt_content("I'd like to think it helped.") is None
@@ -256,3 +263,26 @@ def test_an_interviewer_who_prompts_instead_of_asking(segmenter):
     assert sum(a == b for a, b in zip(topics[2::2], wanted, strict=True)) >= len(wanted) - 1
     mono = segmenter.segment([("unknown", a, b, t) for _s, a, b, t in PROMPTING]).topics
     assert sum(a == b for a, b in zip(mono[3::2], wanted, strict=True)) >= len(wanted) - 1
+
+
+def test_one_or_two_word_questions_are_probes(segmenter):
+    """"And you?" or an echo of the answer ("Fishing?") continues the topic, whatever it is
+    closest to in the guide."""
+    turns = conv(
+        ("interviewer", "Hello, is that Mrs Quaife? I'll be recording, if that's all right."),
+        ("respondent", "Yes, that's fine, dear."),
+        ("interviewer", "So how did it come about, meeting the peer supporter?"),
+        ("respondent", "Well, it was me really. He was told he'd have to start dialysis and he "
+                       "went quiet, so I asked the nurse if there was anyone he could talk to."),
+        ("interviewer", "And you?"),
+        ("respondent", "I was frightened too. I wanted to know what I was taking on."),
+        ("interviewer", "Mm. Where did you meet him?"),
+        ("respondent", "On the dialysis unit, on a Tuesday morning when he was on his machine."),
+        ("interviewer", "And what did you all talk about?"),
+        ("respondent", "He showed my husband the needles, and they talked about fishing."),
+        ("interviewer", "Fishing?"),
+        ("respondent", "That's his thing. He still goes, he keeps that arm out of the water."),
+    )
+    topics = segmenter.segment(turns).topics
+    assert topics[4:6] == ["reasons", "reasons"]
+    assert topics[10:12] == ["interaction", "interaction"]
