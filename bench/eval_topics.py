@@ -5,10 +5,10 @@ respondent speech time gets the right topic on stereo recordings and at least 85
 segmentation costs under 5% of transcription time.
 
 The interviews are fictional scripts (every turn labelled with its speaker and topic):
-bench/heldout5/ (H17-H20, the held-out set: written after the segmenter's last change, by an
-author who had not read it or the guide's examples) by default; ``--set heldout4`` (H13-H16),
-``heldout3`` (H09-H12) or ``heldout2`` (H05-H08), each held out until their errors were looked at,
-or ``--set heldout`` (H01-H04, the first development set). Each
+bench/heldout6/ (H21-H24, the held-out set: written after the segmenter's last change, by an
+author who had not read it or the guide's examples) by default; ``--set heldout5`` (H17-H20),
+``heldout4`` (H13-H16), ``heldout3`` (H09-H12) or ``heldout2`` (H05-H08), each held out until
+their errors were looked at, or ``--set heldout`` (H01-H04, the first development set). Each
 is synthesized (tools/make_samples.py) into an 8 kHz mu-law telephone wav,
 stereo (interviewer left, respondent right) and mono (both mixed). All recordings go into one fresh
 workspace, as a study's would, and are processed by `interviews run`; topics are read from the
@@ -33,7 +33,7 @@ Each script speaks with its own two espeak-ng voices, which recognition finds ha
 with base); ``--sample-voices`` uses the voice ../shared/samples were made with instead (Festival's
 cmu_us_slt_arctic_hts, the respondent's pitched down), as interviews "of the same kind".
 
-Usage: .venv/bin/python bench/eval_topics.py [--set heldout5|heldout4|...|heldout]
+Usage: .venv/bin/python bench/eval_topics.py [--set heldout6|heldout5|...|heldout]
                                              [--sample-voices]
                                              [--model base|tiny.en] [--keep DIR] [--json FILE]
                                              [--only H05 ...] [--rescore DIR]
@@ -213,11 +213,12 @@ def main() -> None:
                         help="score a workspace kept by an earlier run (same set, voices and seed) "
                         "again: 'interviews run' re-derives what changed since (a new segmenter, "
                         "say; nothing is transcribed again) and the analyst export is redone")
-    parser.add_argument("--set", default="heldout5",
-                        choices=["heldout", "heldout2", "heldout3", "heldout4", "heldout5"],
-                        help="heldout5 (H17-H20, the held-out set, default), heldout4 (H13-H16), "
-                        "heldout3 (H09-H12) or heldout2 (H05-H08), each held out until their "
-                        "errors were looked at, or heldout (H01-H04, the first development set)")
+    parser.add_argument("--set", default="heldout6",
+                        choices=["heldout", "heldout2", "heldout3", "heldout4", "heldout5",
+                                 "heldout6"],
+                        help="heldout6 (H21-H24, the held-out set, default); heldout5 (H17-H20) to "
+                        "heldout2 (H05-H08), each held out until their errors were looked at; or "
+                        "heldout (H01-H04, the first development set)")
     parser.add_argument("--sample-voices", action="store_true",
                         help="speak every script with the voice ../shared/samples were made with "
                         "(Festival's cmu_us_slt_arctic_hts; needs festival and festvox-us-slt-hts) "
