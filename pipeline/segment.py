@@ -41,7 +41,7 @@ DEFAULT_GUIDE = Path(__file__).resolve().parent / "defaults" / "interview_guide.
 
 INTERVIEWER, RESPONDENT, UNKNOWN = "interviewer", "respondent", "unknown"
 
-# --- tuning (set on the two sample interviews and bench/heldout*/H01-H12, truth and ASR;
+# --- tuning (set on the two sample interviews and bench/heldout*/H01-H20, truth and ASR;
 # plateaus, not sharp optima) ---
 BETA = 150.0           # sharpness of the topic softmax over cosine similarities
 TOPK = 2               # topic score = mean of the best TOPK example-question similarities
@@ -205,7 +205,7 @@ _PROMPT = re.compile(
     r"^i wonder(?:ed)? (?:if|whether) you (?:could|can|would|might) (?:tell|talk|walk|say)"
     r"(?: (?:me|a (?:bit|little)|more|about|through))*|"
     r"^(?:let's|let us) (?:talk|turn|move on|move|go on|think|come) (?:to |about |on to )?|"
-    r"^i (?:want|wanted|'d like) to (?:ask|hear|know|talk|move on|move|turn|come on)"
+    r"^i (?:want|wanted) to (?:ask|hear|know|talk|move on|move|turn|come on)"
     r"(?: (?:you|a (?:bit|little)|more|about|to|on to))*")
 
 
@@ -354,8 +354,8 @@ def refers_back(text: str) -> bool:
 
 
 def _is_backchannel(text: str) -> bool:
-    """"Right.", "Mm, yes."; also a question of one or two words: "And you?", "Fishing?" (an
-    echo of the answer) probe, they do not open a topic."""
+    """Back-channels ("Right.", "Mm, yes.") and questions of one or two words ("And you?", or
+    "Fishing?" echoing the answer): they probe, they do not open a topic."""
     n = len(_words(text))
     return (n <= 3 and "?" not in text) or n <= 2
 
