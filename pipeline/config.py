@@ -62,6 +62,7 @@ class VadParams(_Strict):
 class VadSettings(_Strict):
     stereo: VadParams
     mono: VadParams
+    word_chunk: Literal["auto", "end", "middle"]
 
 
 class TranscribeOptions(_Strict):

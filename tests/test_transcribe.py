@@ -2,7 +2,7 @@ import pytest
 
 from bench.metrics import wer
 from pipeline import audio, config, models
-from pipeline.transcribe import Word, split_words, transcribe
+from pipeline.transcribe import Word, _original_time, split_words, transcribe, word_chunk
 from tests.conftest import encode, shared_file
 
 TINY = config.load(overrides={"transcribe": {"model": "tiny.en"}}).transcribe
@@ -16,6 +16,43 @@ def test_split_words_on_pauses():
     runs = split_words(words, gap=1.0)
     assert [[w.text for w in run] for run in runs] == [[" a", " b"], [" c"]]
     assert split_words([], 1.0) == []
+
+def test_word_goes_back_to_the_speech_chunk_it_ends_in():
+    """With base, a region's first word, timed across the join with the region before, is not put
+    there (the first word of a speaker's next turn used to end their previous utterance)."""
+    from types import SimpleNamespace
+
+    from faster_whisper.vad import SpeechTimestampsMap
+
+    # speech at 0-1 s and 3-4 s of the recording: 0-1 s and 1-2 s of the speech-only audio
+    timeline = SpeechTimestampsMap([{"start": 0, "end": 16000}, {"start": 48000, "end": 64000}],
+                                   16000)
+    def placed(start, end, by_end=True):
+        w = _original_time(SimpleNamespace(start=start, end=end, word=" w", probability=0.9),
+                           timeline, by_end)
+        return w.start, w.end
+
+    assert placed(0.9, 1.06) == (2.9, 3.06)  # its middle, 0.98, is before the join
+    assert placed(0.9, 1.06, by_end=False) == (0.9, 1.06)  # faster-whisper's rule
+    assert placed(0.8, 1.0) == (0.8, 1.0)  # ends at the join: the first region's
+    assert placed(1.5, 1.7) == (3.5, 3.7)
+    assert _original_time(SimpleNamespace(start=0.5, end=0.7, word=" w", probability=0.9),
+                          None, True) == Word(0.5, 0.7, " w", 0.9)
+
+
+def test_word_chunk_rule_follows_the_model_unless_set():
+    def rule(model, setting="auto"):
+        return word_chunk(config.load(overrides={"transcribe": {
+            "model": model, "vad": {"word_chunk": setting}}}).transcribe)
+
+    assert rule("base") == "end"
+    assert rule("tiny.en") == "middle"
+    assert rule("/models/whisper-small") == "middle"
+    assert rule("tiny.en", "end") == "end"
+    assert rule("base", "middle") == "middle"
+    with pytest.raises(config.ConfigError):
+        rule("base", "start")
+
 
 @pytest.mark.slow
 def test_stereo_channels_transcribed_separately(tiny):
@@ -98,3 +135,53 @@ def test_parallel_channels_give_the_same_transcript():
     ]
     assert {u.speaker for u in at_once.utterances} == {"interviewer", "respondent"}
     assert progress and progress == sorted(progress) and progress[-1] <= decoded.duration
+
+
+@pytest.mark.slow
+def test_stereo_turns_keep_their_first_word_through_the_cli(tmp_path, jfk):
+    """Real speech cut at its pauses onto the interviewer's channel of a stereo call, with 2.5 s of
+    silence between the pieces where the respondent would speak: with base (the default model),
+    each piece is one utterance in its own time, first word included. By faster-whisper's rule
+    (word_chunk: middle), "what" ends the turn before."""
+    import json
+    from itertools import pairwise
+
+    import numpy as np
+
+    from pipeline import api
+    from tests.conftest import drop, run_cli
+
+    samples, _ = jfk
+    rate, gap = 16000, 2.5
+    cuts = [2.784, 3.888, 4.896, 7.92]  # the middles of the pauses Silero finds in jfk.flac
+    bounds = [0, *(int(c * rate) for c in cuts), len(samples)]
+    silence = np.zeros(int(gap * rate), dtype=np.float32)
+    left = np.concatenate([p for a, b in pairwise(bounds)
+                           for p in (samples[a:b], silence)][:-1])
+    spans = [(a / rate + k * gap, b / rate + k * gap)
+             for k, (a, b) in enumerate(pairwise(bounds))]
+    path = encode(np.stack([left, np.zeros_like(left)]), rate, tmp_path / "call.wav", "pcm_s16le")
+    ws = tmp_path / "ws"
+    api.init(ws)
+    (ws / "config" / "pipeline.yaml").write_text("ingest:\n  stable_seconds: 0.2\n")
+    drop(ws, path)
+    run_cli(ws, "run")
+    out = tmp_path / "out"
+    run_cli(ws, "export", "--format", "json", "--out", str(out))
+    (doc,) = [json.loads(p.read_text()) for p in out.glob("*.json")]
+
+    def words(text):
+        return [w.strip(",.?!").lower() for w in text.split()]
+
+    def piece(start, end):
+        return next(k for k, (a, b) in enumerate(spans) if a - 0.3 <= start and end <= b + 0.3)
+
+    utterances = doc["utterances"]
+    assert [piece(u["start"], u["end"]) for u in utterances] == [0, 1, 2, 3, 4]
+    assert words(utterances[3]["text"]) == ["what", "your", "country", "can", "do", "for", "you"]
+    middle = config.load(overrides={"transcribe": {"vad": {"word_chunk": "middle"}}}).transcribe
+    by_middle = transcribe(audio.decode(path),
+                           [models.load("base", "cpu", "auto", 2) for _ in range(2)],
+                           middle, "base")
+    assert [words(u.text)[-1] for u in by_middle.utterances if piece(u.start, u.end) == 2] == [
+        "what"]
