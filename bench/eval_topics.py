@@ -5,10 +5,11 @@ respondent speech time gets the right topic on stereo recordings and at least 85
 segmentation costs under 5% of transcription time.
 
 The interviews are fictional scripts (every turn labelled with its speaker and topic):
-bench/heldout6/ (H21-H24, the held-out set: written after the segmenter's last change, by an
-author who had not read it or the guide's examples) by default; ``--set heldout5`` (H17-H20),
-``heldout4`` (H13-H16), ``heldout3`` (H09-H12) or ``heldout2`` (H05-H08), each held out until
-their errors were looked at, or ``--set heldout`` (H01-H04, the first development set). Each
+bench/heldout7/ (H25-H28, the held-out set: written after the segmenter's last change, by an
+author who had not read it or the guide's examples) by default; ``--set heldout6`` (H21-H24),
+``heldout5`` (H17-H20), ``heldout4`` (H13-H16), ``heldout3`` (H09-H12) or ``heldout2``
+(H05-H08), each held out until their errors were looked at, or ``--set heldout`` (H01-H04, the
+first development set). Each
 is synthesized (tools/make_samples.py) into an 8 kHz mu-law telephone wav,
 stereo (interviewer left, respondent right) and mono (both mixed). All recordings go into one fresh
 workspace, as a study's would, and are processed by `interviews run`; topics are read from the
@@ -33,10 +34,11 @@ Each script speaks with its own two espeak-ng voices, which recognition finds ha
 with base); ``--sample-voices`` uses the voice ../shared/samples were made with instead (Festival's
 cmu_us_slt_arctic_hts, the respondent's pitched down), as interviews "of the same kind".
 
-Usage: .venv/bin/python bench/eval_topics.py [--set heldout6|heldout5|...|heldout]
+Usage: .venv/bin/python bench/eval_topics.py [--set heldout7|heldout6|...|heldout]
                                              [--sample-voices]
                                              [--model base|tiny.en] [--keep DIR] [--json FILE]
                                              [--only H05 ...] [--rescore DIR]
+                                             [--setting transcribe.vad.word_chunk=middle ...]
 """
 
 from __future__ import annotations
@@ -213,12 +215,15 @@ def main() -> None:
                         help="score a workspace kept by an earlier run (same set, voices and seed) "
                         "again: 'interviews run' re-derives what changed since (a new segmenter, "
                         "say; nothing is transcribed again) and the analyst export is redone")
-    parser.add_argument("--set", default="heldout6",
+    parser.add_argument("--set", default="heldout7",
                         choices=["heldout", "heldout2", "heldout3", "heldout4", "heldout5",
-                                 "heldout6"],
-                        help="heldout6 (H21-H24, the held-out set, default); heldout5 (H17-H20) to "
+                                 "heldout6", "heldout7"],
+                        help="heldout7 (H25-H28, the held-out set, default); heldout6 (H21-H24) to "
                         "heldout2 (H05-H08), each held out until their errors were looked at; or "
                         "heldout (H01-H04, the first development set)")
+    parser.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE",
+                        help="a pipeline setting for the workspace, dotted key and YAML value "
+                        "(repeatable), e.g. transcribe.vad.word_chunk=middle")
     parser.add_argument("--sample-voices", action="store_true",
                         help="speak every script with the voice ../shared/samples were made with "
                         "(Festival's cmu_us_slt_arctic_hts; needs festival and festvox-us-slt-hts) "
@@ -245,6 +250,15 @@ def main() -> None:
     else:
         cli("init", str(ws))
         settings = {"transcribe": {"model": args.model}, "ingest": {"stable_seconds": 0}}
+        for setting in args.setting:
+            key, sep, value = setting.partition("=")
+            if not sep:
+                sys.exit(f"--setting {setting}: expected KEY=VALUE")
+            *parents, leaf = key.split(".")
+            node = settings
+            for name in parents:
+                node = node.setdefault(name, {})
+            node[leaf] = yaml.safe_load(value)
         (ws / "config" / "pipeline.yaml").write_text(yaml.safe_dump(settings))
     rng = np.random.default_rng(args.seed)
     truth = {}
