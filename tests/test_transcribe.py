@@ -17,6 +17,7 @@ def test_split_words_on_pauses():
     assert [[w.text for w in run] for run in runs] == [[" a", " b"], [" c"]]
     assert split_words([], 1.0) == []
 
+
 def test_word_goes_back_to_the_speech_chunk_it_ends_in():
     """With base, a region's first word, timed across the join with the region before, is not put
     there (the first word of a speaker's next turn used to end their previous utterance)."""
@@ -174,7 +175,8 @@ def test_stereo_turns_keep_their_first_word_through_the_cli(tmp_path, jfk):
         return [w.strip(",.?!").lower() for w in text.split()]
 
     def piece(start, end):
-        return next(k for k, (a, b) in enumerate(spans) if a - 0.3 <= start and end <= b + 0.3)
+        return next((k for k, (a, b) in enumerate(spans) if a - 0.3 <= start and end <= b + 0.3),
+                    None)
 
     utterances = doc["utterances"]
     assert [piece(u["start"], u["end"]) for u in utterances] == [0, 1, 2, 3, 4]
