@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from metrics import coverage, present, wer
+from metrics import apply_setting, coverage, present, wer
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT.parent / "shared" / "samples"
@@ -55,8 +55,7 @@ def main() -> None:
     model_dir = str(models.resolve(args.model))
     settings = {"transcribe": {"model": args.model}, "ingest": {"stable_seconds": 0}}
     for item in args.set:
-        key, value = item.split("=", 1)
-        settings["transcribe"][key.split(".")[-1]] = yaml.safe_load(value)
+        apply_setting(settings, item if item.startswith("transcribe.") else f"transcribe.{item}")
     rows = []
     for folder in sorted(p for p in SAMPLES.iterdir() if p.is_dir()):
         truth = json.loads((folder / "truth.json").read_text())

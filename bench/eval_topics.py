@@ -55,7 +55,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from metrics import script_utterances, wer
+from metrics import apply_setting, script_utterances, wer
 
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT = Path(__file__).resolve().parent / "heldout"
@@ -251,14 +251,7 @@ def main() -> None:
         cli("init", str(ws))
         settings = {"transcribe": {"model": args.model}, "ingest": {"stable_seconds": 0}}
         for setting in args.setting:
-            key, sep, value = setting.partition("=")
-            if not sep:
-                sys.exit(f"--setting {setting}: expected KEY=VALUE")
-            *parents, leaf = key.split(".")
-            node = settings
-            for name in parents:
-                node = node.setdefault(name, {})
-            node[leaf] = yaml.safe_load(value)
+            apply_setting(settings, setting)
         (ws / "config" / "pipeline.yaml").write_text(yaml.safe_dump(settings))
     rng = np.random.default_rng(args.seed)
     truth = {}

@@ -1,6 +1,7 @@
 """Measures shared by the benchmarks and the tests: word error rate, speaker coverage, whether
 an identifier is still present in a text (as ASR might spell it), and a spoken script as the
-utterances a stereo or mono recording of it would give."""
+utterances a stereo or mono recording of it would give; and a pipeline setting given on a bench
+script's command line."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 
 import jiwer
 import numpy as np
+import yaml
 from rapidfuzz import fuzz
 
 CLEAN = jiwer.Compose(
@@ -68,3 +70,16 @@ def script_utterances(turns: list[dict], layout: str) -> list[tuple[str, float, 
             out.append(("unknown", a, b, s))
             a = b
     return out
+
+
+def apply_setting(settings: dict, item: str) -> None:
+    """Put ``KEY=VALUE`` (a dotted key, a YAML value: ``transcribe.vad.word_chunk=middle``) into
+    the nested ``settings`` of a workspace's pipeline.yaml."""
+    key, sep, value = item.partition("=")
+    if not sep or not key:
+        raise SystemExit(f"{item}: expected KEY=VALUE, e.g. transcribe.beam_size=1")
+    *parents, leaf = key.split(".")
+    node = settings
+    for name in parents:
+        node = node.setdefault(name, {})
+    node[leaf] = yaml.safe_load(value)
