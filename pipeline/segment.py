@@ -41,7 +41,7 @@ DEFAULT_GUIDE = Path(__file__).resolve().parent / "defaults" / "interview_guide.
 
 INTERVIEWER, RESPONDENT, UNKNOWN = "interviewer", "respondent", "unknown"
 
-# --- tuning (set on the two sample interviews and bench/heldout*/H01-H20, truth and ASR;
+# --- tuning (set on the two sample interviews and bench/heldout*/H01-H24, truth and ASR;
 # plateaus, not sharp optima) ---
 BETA = 150.0           # sharpness of the topic softmax over cosine similarities
 TOPK = 2               # topic score = mean of the best TOPK example-question similarities
@@ -61,6 +61,10 @@ MAX_PARTS = 3          # question sentences embedded per turn (the last ones)
 PROMPT_BONUS = 1.5     # mono: a prompt ("Talk me through...") without a question mark
 SELF_QUESTION = 1.5    # mono: a question about "I", not "you" ("Can I still work?"): respondent's
 CUE_RELIEF = 0.5       # share of the cost of leaving guide order waived at a turn that refers back
+PART_GAMMA = 50.0      # a turn's sentences weigh exp(PART_GAMMA * (topic - probe similarity))
+ANSWER_BETA = 85.0     # sharpness of the topic softmax over an answer's centred similarities
+ANSWER_MONO = 0.7      # mono: answers weigh less (speaker turns are guessed)
+ANSWER_MIN_WORDS = 6   # shorter answers ("Yes, that's right.") carry no topic evidence
 
 
 class GuideError(ValueError):
@@ -378,7 +382,10 @@ class Segmenter:
             self._topic_of.extend([k] * len(t.questions))
         self._topic_of = np.asarray(self._topic_of)
         self._q = self._embed(texts)
+        # answers are matched the way e5 retrieves: the question as query, the answer as passage
+        self._qa = self._embed_query(texts)
         self._p = self._embed(list(guide.probes)) if guide.probes else None
+        self._probe_heads = [w for w in map(_lead_stripped, guide.probes) if "that" in w]
         self._build_states()
 
     # state space: (current topic, set of middle topics covered) ----------------------------
@@ -477,19 +484,25 @@ class Segmenter:
         emb = self._embed_query(parts)
         sims = emb @ self._q.T                                   # (parts, Q)
         psim = np.full(len(parts), -1.0)
-        tsim = np.full((len(parts), K), -1.0)
-        for k in range(K):
-            s = np.sort(sims[:, self._topic_of == k], axis=1)[:, ::-1][:, :TOPK]
-            tsim[:, k] = s.mean(axis=1)
+        tsim = self._topic_scores(sims)
         if self._p is not None:
             psim = (emb @ self._p.T).max(axis=1)
-        # per turn, keep the sentence with the most topical (least probe-like) content
+            # a sentence opening with a probe that points back ("How did that make you feel,
+            # hearing he'd been through the same?") is that probe, whatever follows
+            for r, part in enumerate(parts):
+                words = _lead_stripped(part)
+                if any(words[:len(h)] == h for h in self._probe_heads):
+                    psim[r] = 1.0
+        # per turn, weigh the sentences by how topical (unlike a probe) each is: the most topical
+        # leads, and a close second still counts, so one odd match does not decide alone
         topic_sim = np.zeros((len(cand), K))
         probe_sim = np.zeros(len(cand))
         for t in range(len(cand)):
             rows = np.flatnonzero(owner == t)
-            r = rows[np.argmax(tsim[rows].max(axis=1) - psim[rows])]
-            topic_sim[t], probe_sim[t] = tsim[r], psim[r]
+            lead = tsim[rows].max(axis=1) - psim[rows]
+            weight = np.exp(PART_GAMMA * (lead - lead.max()))
+            topic_sim[t] = weight @ tsim[rows] / weight.sum()
+            probe_sim[t] = psim[rows[np.argmax(lead)]]
         best = topic_sim.max(axis=1)
         p_probe = 1.0 / (1.0 + np.exp(-PROBE_GAMMA * (probe_sim - best - PROBE_BIAS)))
         logits = BETA * (topic_sim - best[:, None])
@@ -501,6 +514,8 @@ class Segmenter:
             q = np.clip(q * (0.6 + 0.4 * np.clip((best - 0.80) / 0.08, 0, 1)) / 0.9, 0, 1)
         w = q * (1.0 - p_probe)                                   # weight of topic evidence
         em_topic = np.log(w[:, None] * K * p_topic + (1.0 - w[:, None]))   # flat = 0
+        answers = self._answer_evidence(utterances, cand, stereo)
+        em_topic += answers if stereo else ANSWER_MONO * answers
         em = em_topic[:, self._state_topic]                      # (c, S)
 
         # 3. Viterbi + forward-backward over candidate turns
@@ -545,6 +560,44 @@ class Segmenter:
         questions = [bool(i in pos and qprob[i] >= 0.5 and utterances[i][0] != RESPONDENT)
                      for i in range(n)]
         return Segmentation(topics, confidence, segments_of(utterances, topics, confidence), questions)
+
+    def _topic_scores(self, sims: np.ndarray) -> np.ndarray:
+        """(texts, guide questions) similarities -> (texts, topics): each topic's best TOPK, mean."""
+        out = np.full((len(sims), len(self.ids)), -1.0)
+        for k in range(len(self.ids)):
+            best = np.sort(sims[:, self._topic_of == k], axis=1)[:, ::-1][:, :TOPK]
+            out[:, k] = best.mean(axis=1)
+        return out
+
+    def _answer_evidence(self, utterances, cand, stereo: bool) -> np.ndarray:
+        """(candidate turns, topics): log-likelihood of each topic from the answers that follow a
+        turn, up to the next candidate (respondent utterances in stereo; all in mono).
+
+        The answers of one interview all talk about the same illness and service, so each
+        topic's similarity is taken relative to its mean over the interview's answers; a turn
+        gets the mean over its answers, so a long answer weighs no more than a short one. A
+        question's words may be misheard or near a tie between two topics; what the respondent
+        then talks about is more words of evidence for what was asked."""
+        K = len(self.ids)
+        out = np.zeros((len(cand), K))
+        bounds = list(cand) + [len(utterances)]
+        texts, owner = [], []
+        for t in range(len(cand)):
+            for speaker, _s, _e, text in utterances[bounds[t] + 1:bounds[t + 1]]:
+                if (stereo and speaker != RESPONDENT) or len(_words(text)) < ANSWER_MIN_WORDS:
+                    continue
+                texts.append(_untagged(text))
+                owner.append(t)
+        if not texts:
+            return out
+        tsim = self._topic_scores(self._embed(texts) @ self._qa.T)
+        tsim -= tsim.mean(axis=0)
+        x = ANSWER_BETA * (tsim - tsim.max(axis=1, keepdims=True))
+        loglik = x - np.log(np.exp(x).sum(axis=1, keepdims=True)) + np.log(K)   # flat = 0
+        owner = np.asarray(owner)
+        for t in np.unique(owner):
+            out[t] = loglik[owner == t].mean(axis=0)
+        return out
 
 
 def segments_of(utterances, topics, confidence) -> list[Segment]:

@@ -165,9 +165,109 @@ def test_a_question_that_says_it_goes_back_can_return_to_a_covered_topic(segment
     topics = segmenter.segment(GOES_BACK).topics
     assert topics[10:12] == ["reasons", "reasons"]
     assert topics[8] == "perceptions" and topics[12] == "impact"
-    # Without the cue, returning to a covered topic costs too much: the same turn stays put.
+    # Without the cue, returning to a covered topic costs too much for the question alone: the
+    # same turn stays put (the answer, "The nurse suggested it", is evidence too: left out here).
+    monkeypatch.setattr(segment, "ANSWER_BETA", 0.0)
+    assert segmenter.segment(GOES_BACK).topics[10] == "reasons"
     monkeypatch.setattr(segment, "CUE_RELIEF", 0.0)
     assert segmenter.segment(GOES_BACK).topics[10] != "reasons"
+
+
+AMBIGUOUS = (
+    ("interviewer", "Hello, is that Pat? It's the researcher from the study. Can I record?"),
+    ("respondent", "Yes, go ahead."),
+    ("interviewer", "So what made you want a peer supporter in the first place?"),
+    ("respondent", "I was starting dialysis and I was frightened, my nurse said it might help."),
+    ("interviewer", "And where did you meet him?"),
+    ("respondent", "On the unit, by my chair, one Tuesday morning."),
+    ("interviewer", "And what did you make of it all?"),
+)
+ANSWERS = {
+    "perceptions": "He was lovely, a really kind and honest man, easy to talk to. I trusted him "
+                   "straight away, he was the right person for me.",
+    "impact": "It's made a big difference. I'm calmer about the treatment now, I sleep better and "
+              "I went back to work in the spring.",
+}
+
+
+def test_the_answer_decides_a_question_that_could_ask_about_two_topics(segmenter, monkeypatch):
+    """"What did you make of it all?" could ask about the peer supporter or about the difference
+    it made; what the respondent then talks about is evidence for what was asked."""
+    from pipeline import segment
+
+    def topics():
+        out = {}
+        for topic, answer in ANSWERS.items():
+            turns = conv(*AMBIGUOUS, ("respondent", answer),
+                         ("interviewer", "That's all my questions. Thanks so much for your time."),
+                         ("respondent", "You're welcome, bye."))
+            out[topic] = segmenter.segment(turns).topics[6:8]
+        return out
+
+    assert topics() == {topic: [topic, topic] for topic in ANSWERS}
+    monkeypatch.setattr(segment, "ANSWER_BETA", 0.0)  # the question alone: one topic for both
+    assert len({tuple(t) for t in topics().values()}) == 1
+
+
+def test_answers_are_the_respondents_longer_turns(monkeypatch):
+    """Stereo: the respondent's turns up to the next question, not the interviewer's or "Yes.";
+    mono: every longer utterance up to the next question."""
+    import numpy as np
+
+    from pipeline import segment
+
+    seen: list[str] = []
+
+    def embed(texts):
+        seen.extend(texts)
+        return np.ones((len(texts), 4)) / 2.0
+
+    turns = conv(
+        ("interviewer", "What made you want a peer supporter?"),
+        ("respondent", "Yes."),
+        ("interviewer", "Mm, I see, that must have been hard."),
+        ("respondent", "I was frightened of the machine and my nurse said it might help me."),
+        ("interviewer", "And where did you meet her?"),
+        ("respondent", "On the unit, where I have dialysis on a Tuesday."),
+    )
+    seg = Segmenter(Guide.load(), embed=embed)
+    seen.clear()
+    evidence = seg._answer_evidence(turns, [0, 4], stereo=True)
+    assert seen == ["I was frightened of the machine and my nurse said it might help me.",
+                    "On the unit, where I have dialysis on a Tuesday."]
+    assert evidence.shape == (2, len(IDS)) and np.allclose(evidence, 0.0)  # equal: no evidence
+    seen.clear()
+    monkeypatch.setattr(segment, "ANSWER_MIN_WORDS", 20)
+    assert not seg._answer_evidence(turns, [0, 4], stereo=True).any() and seen == []
+    mono = [("unknown", a, b, t) for _s, a, b, t in turns]
+    monkeypatch.setattr(segment, "ANSWER_MIN_WORDS", 6)
+    seg._answer_evidence(mono, [0, 4], stereo=False)
+    assert seen[0] == "Mm, I see, that must have been hard." and len(seen) == 3
+
+
+def test_a_probe_that_points_back_stays_a_probe_whatever_follows(segmenter):
+    """"How did that make you feel, hearing...?" opens with one of the guide's probes: it
+    continues the topic, though what follows it and the answer sound like another."""
+    turns = conv(
+        ("interviewer", "Hello, is that Kwame? It's the researcher. Still happy to go ahead?"),
+        ("respondent", "Yeah, no problem."),
+        ("interviewer", "And how was the support set up?"),
+        ("respondent", "By phone, I live out of town, so he rang me on a Sunday evening."),
+        ("interviewer", "What did you talk about?"),
+        ("respondent", "The failed transplant a lot. He'd had one fail as well, and how you deal "
+                       "with that."),
+        ("interviewer", "How did that make you feel, hearing he'd been through the same?"),
+        ("respondent", "Less alone. Like it wasn't something I'd done wrong, because you do blame "
+                       "yourself."),
+        ("interviewer", "And what did you think of him?"),
+        ("respondent", "Very calm. Not a nurse, not a doctor, just someone who gets it."),
+    )
+    assert segmenter.segment(turns).topics[4:10] == ["interaction"] * 4 + ["perceptions"] * 2
+    heads, segmenter._probe_heads = segmenter._probe_heads, []
+    try:  # without reading the opening as the probe, the turn is a near tie and the answer decides
+        assert segmenter.segment(turns).topics[6] == "perceptions"
+    finally:
+        segmenter._probe_heads = heads
 
 
 def test_redaction_tags_are_embedded_as_plain_words():
