@@ -161,6 +161,17 @@ def residual(workspace: str | Path, interview_id: str | None = None) -> list[rev
         return [item for iid in ids for item in review.residual(store, iid)]
 
 
+def topic_review(workspace: str | Path,
+                 interview_id: str | None = None) -> list[review.SegmentToCheck]:
+    """Automatic topic segments of all interviews (or one), least confident first."""
+    with _store(workspace) as store:
+        ids = [interview_id] if interview_id else [i["id"] for i in store.interviews()]
+        for iid in ids:
+            review.require_interview(store, iid)
+        items = [item for iid in ids for item in review.segments_to_check(store, iid)]
+        return sorted(items, key=lambda s: s.confidence)
+
+
 def _decide(workspace, build, originals: dict | None = None) -> int:
     """Append a review decision, then re-derive the interview's analyst text and redacted audio
     at once."""

@@ -415,7 +415,7 @@ def chart(ctx, out, formats):
 
 @cli.group("topic")
 def topic_group():
-    """Correct the topic the segmentation gave to utterances."""
+    """Check and correct the topics the segmentation gave to utterances."""
 
 
 @topic_group.command("set")
@@ -443,6 +443,38 @@ def topic_set(ctx, interview_id, utterances, topic, reason, analyst):
     number = api.set_topic(ctx.obj["workspace"], interview_id, first_i, last_i, topic, reason,
                            analyst)
     click.echo(f"Correction {number}: utterances {first_i}-{last_i} of {interview_id} -> {topic}")
+
+
+@topic_group.command("review")
+@click.argument("interview_id", required=False)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many segments to list.")
+@click.pass_context
+@_errors
+def topic_review(ctx, interview_id, limit):
+    """List the automatic topic segments (all interviews, or one) the segmenter was least sure
+    of, least sure first: a wrong topic is most likely there. Correct one with 'topic set'.
+
+    Example:
+
+        interviews topic review --limit 10
+    """
+    from .chart import timestamp
+
+    items = api.topic_review(ctx.obj["workspace"], interview_id)
+    table = Table(title="Topics the segmenter was least sure of: please check")
+    for column in ("interview", "utterances", "time", "topic", "confidence", "opens with"):
+        table.add_column(column)
+    for i in items[:limit]:
+        table.add_row(i.interview_id, f"{i.first}-{i.last}",
+                      f"{timestamp(i.start)}-{timestamp(i.end)}", i.topic, f"{i.confidence:.2f}",
+                      i.opening if len(i.opening) <= 80 else i.opening[:79] + "…")
+    Console(width=max(140, Console().width)).print(table)
+    total = sum(i.end - i.start for i in items)
+    listed = sum(i.end - i.start for i in items[:limit])
+    click.echo(f"{min(limit, len(items))} of {len(items)} automatic segment(s) listed, "
+               f"{listed / total if total else 0:.0%} of their time. Correct with: interviews "
+               "topic set INTERVIEW --utterances FIRST-LAST --topic TOPIC --reason WHY")
 
 
 @cli.group("audit")

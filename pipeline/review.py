@@ -2,7 +2,8 @@
 
 A reviewer can undo a wrong redaction or add one that was missed. Each decision is appended to the
 redaction log (who, when, why) and the interview's analyst text is re-derived from the vault with
-the decision applied, now and on every later pass.
+the decision applied, now and on every later pass. An analyst checking topics gets the segments
+the segmenter was least sure of (and corrects them with ``interviews topic set``).
 """
 
 from __future__ import annotations
@@ -126,3 +127,27 @@ def require_interview(store: Store, interview_id: str) -> None:
         store.interview(interview_id)
     except StoreError as e:
         raise ReviewError(str(e)) from None
+
+
+@dataclass
+class SegmentToCheck:
+    interview_id: str
+    first: int
+    last: int
+    start: float
+    end: float
+    topic: str
+    confidence: float
+    opening: str
+    """The segment's first utterance, de-identified."""
+
+
+def segments_to_check(store: Store, interview_id: str) -> list[SegmentToCheck]:
+    """The interview's automatic topic segments (corrected ones are settled). Sorted by
+    confidence, least first, they show where a wrong topic is most likely (README, "Topics and
+    the framework matrix")."""
+    utterances = store.utterances(interview_id)
+    return [SegmentToCheck(interview_id, s["first_utterance"], s["last_utterance"], s["start"],
+                           s["end"], s["topic"], s["confidence"],
+                           utterances[s["first_utterance"]]["text"])
+            for s in store.segments(interview_id) if s["source"] == "auto"]

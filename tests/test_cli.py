@@ -309,7 +309,8 @@ def test_shipped_sample_recordings_process(tmp_path):
     [[], ["init"], ["run"], ["watch"], ["status"], ["retry"], ["export"], ["config"], ["models"],
      ["models", "install"], ["models", "list"], ["review"], ["review", "list"],
      ["review", "undo"], ["review", "add"], ["review", "residual"], ["audit"],
-     ["audit", "verify"], ["audit", "head"], ["chart"], ["topic"], ["topic", "set"]],
+     ["audit", "verify"], ["audit", "head"], ["chart"], ["topic"], ["topic", "set"],
+     ["topic", "review"]],
 )
 def test_every_command_has_help_with_example(command):
     result = CliRunner().invoke(cli, [*command, "--help"])

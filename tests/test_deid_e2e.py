@@ -265,6 +265,23 @@ def test_topics_segments_and_chart(deid_run, tmp_path):
     assert "<table>" in page and "Framework matrix" in page
 
 
+def test_topic_review_lists_the_least_confident_segments_first(deid_run):
+    ws, _, _ = deid_run
+    iid = api.status(ws)[0].interview_id
+    with sqlite3.connect(ws / "store.db") as db:
+        auto = db.execute("select confidence, first_utterance from segments "
+                          "where source = 'auto'").fetchall()
+        texts = dict(db.execute("select idx, text from utterances"))
+    items = api.topic_review(ws)
+    assert sorted((i.confidence, i.first) for i in items) == sorted(auto) and len(auto) >= 3
+    assert [i.confidence for i in items] == sorted(i.confidence for i in items)
+    assert all(i.opening == texts[i.first] for i in items)  # the analyst text, de-identified
+    result = run_cli(ws, "topic", "review", iid, "--limit", "2")
+    assert f"2 of {len(auto)} automatic segment(s) listed" in result.output
+    assert f"{items[0].first}-{items[0].last}" in result.output
+    assert "nope" in run_cli(ws, "topic", "review", "nope", expect=1).output
+
+
 def test_topic_correction_survives_reruns(deid_run):
     ws, _, _ = deid_run
     iid = api.status(ws)[0].interview_id
