@@ -5,15 +5,13 @@ respondent speech time gets the right topic on stereo recordings and at least 85
 segmentation costs under 5% of transcription time.
 
 The interviews are fictional scripts (every turn labelled with its speaker and topic):
-bench/heldout8/ (H29-H32, the held-out set: written after the segmenter's last change, by an
-author who had not read it or the guide's examples) by default; ``--set heldout7`` (H25-H28),
-``heldout6`` (H21-H24),
-``heldout5`` (H17-H20), ``heldout4`` (H13-H16), ``heldout3`` (H09-H12) or ``heldout2``
-(H05-H08), each held out until their errors were looked at, or ``--set heldout`` (H01-H04, the
-first development set). Each
-is synthesized (tools/make_samples.py) into an 8 kHz mu-law telephone wav,
-stereo (interviewer left, respondent right) and mono (both mixed). All recordings go into one fresh
-workspace, as a study's would, and are processed by `interviews run`; topics are read from the
+bench/heldout9/ (H33-H36, the held-out set: written after the segmenter's last change, by an
+author who had not read it or the guide's examples) by default; ``--set heldout8`` (H29-H32),
+``heldout7`` (H25-H28), ``heldout6`` (H21-H24), ``heldout5`` (H17-H20), ``heldout4`` (H13-H16),
+``heldout3`` (H09-H12) or ``heldout2`` (H05-H08), each held out until their errors were looked at,
+or ``--set heldout`` (H01-H04, the first development set). Each is synthesized
+(tools/make_samples.py) into an 8 kHz mu-law telephone wav, stereo (interviewer left, respondent
+right) and mono (both mixed). All recordings go into one fresh workspace, as a study's would, and are processed by `interviews run`; topics are read from the
 analyst export (`interviews export --format json`, without --identifiable) and timings from the
 `provenance` table of store.db.
 
@@ -30,12 +28,15 @@ To tell segmentation errors from recognition errors, two more columns: "script",
 with the segmenter run directly on the spoken script (one utterance per turn with its speaker for
 stereo; one per sentence, speaker unknown, for mono, like ASR segments), and "WER" of the analyst
 transcript against the script (de-identification tags count as errors, so it is a little high).
+And, per layout, what ``interviews topic review`` puts first: the share of respondent speech, and
+of the respondent speech given a wrong topic, in the least confident fifth of the automatic
+segments.
 
 Each script speaks with its own two espeak-ng voices, which recognition finds hard (WER 24-50%
 with base); ``--sample-voices`` uses the voice ../shared/samples were made with instead (Festival's
 cmu_us_slt_arctic_hts, the respondent's pitched down), as interviews "of the same kind".
 
-Usage: .venv/bin/python bench/eval_topics.py [--set heldout8|heldout7|...|heldout]
+Usage: .venv/bin/python bench/eval_topics.py [--set heldout9|heldout8|...|heldout]
                                              [--sample-voices]
                                              [--model base|tiny.en] [--keep DIR] [--json FILE]
                                              [--only H05 ...] [--rescore DIR]
@@ -64,7 +65,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import make_samples as ms  # noqa: E402  (tools/ is not a package)
 
 sys.path.insert(0, str(ROOT))
-from pipeline import segment  # noqa: E402
+from pipeline import api, segment  # noqa: E402
 from pipeline.workspace import Workspace  # noqa: E402
 
 RATE = 8000
@@ -193,6 +194,26 @@ def wrong_examples(turns: list[dict], utts: list[dict]) -> list[dict]:
     return out
 
 
+def review_share(items, turns_of: dict, fraction: float = 0.2) -> tuple[float, float]:
+    """For ``interviews topic review``: the share of respondent speech, and of respondent speech
+    on a wrong topic, in the least confident ``fraction`` of the automatic segments (``items``,
+    least confident first; ``turns_of``: interview id -> its scripted turns)."""
+    speech, wrong = [], []
+    for item in items:
+        s = w = 0.0
+        for t in turns_of[item.interview_id]:
+            if t["speaker"] != "respondent":
+                continue
+            for a, b in t.get("voiced", [[t["start"], t["end"]]]):
+                o = max(0.0, min(b, item.end) - max(a, item.start))
+                s += o
+                w += o if t["topic"] != item.topic else 0.0
+        speech.append(s)
+        wrong.append(w)
+    k = round(len(items) * fraction)
+    return (sum(speech[:k]) / (sum(speech) or 1.0), sum(wrong[:k]) / (sum(wrong) or 1.0))
+
+
 def script_score(segmenter, turns: list[dict], layout: str) -> float:
     tuples = script_utterances(turns, layout)
     topics = segmenter.segment(tuples).topics
@@ -216,10 +237,10 @@ def main() -> None:
                         help="score a workspace kept by an earlier run (same set, voices and seed) "
                         "again: 'interviews run' re-derives what changed since (a new segmenter, "
                         "say; nothing is transcribed again) and the analyst export is redone")
-    parser.add_argument("--set", default="heldout8",
+    parser.add_argument("--set", default="heldout9",
                         choices=["heldout", "heldout2", "heldout3", "heldout4", "heldout5",
-                                 "heldout6", "heldout7", "heldout8"],
-                        help="heldout8 (H29-H32, the held-out set, default); heldout7 (H25-H28) to "
+                                 "heldout6", "heldout7", "heldout8", "heldout9"],
+                        help="heldout9 (H33-H36, the held-out set, default); heldout8 (H29-H32) to "
                         "heldout2 (H05-H08), each held out until their errors were looked at; or "
                         "heldout (H01-H04, the first development set)")
     parser.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE",
@@ -278,9 +299,11 @@ def main() -> None:
         seconds[iid][stage] = sec  # rows in id order: a stage re-run by --rescore counts last
     segmenter = segment.Segmenter(segment.Guide.load(Workspace(ws).guide_path))
     rows = []
+    turns_of = {}
     for path in sorted((ws / "analyst").glob("*.json")):
         doc = json.loads(path.read_text())
         sid, layout, turns = truth[doc["source_file"]]
+        turns_of[doc["interview_id"]] = (layout, turns)
         utts = doc["utterances"]
         if any(u.get("topic") is None for u in utts):
             sys.exit(f"{doc['source_file']}: utterances without a topic; did segmentation run?")
@@ -316,6 +339,13 @@ def main() -> None:
         print(f"{layout:6}: {acc:.1%} of respondent speech time on the right topic "
               f"(target {TARGET[layout]:.0%}: {verdict}); lowest {worst['interview']} "
               f"{worst['accuracy']:.1%}; covered {cov:.1%}; on the script itself {oracle:.1%}")
+    review = api.topic_review(ws)
+    for layout in ("stereo", "mono"):
+        items = [i for i in review if turns_of[i.interview_id][0] == layout]
+        speech, wrong = review_share(items, {k: v[1] for k, v in turns_of.items()})
+        print(f"{layout:6}: 'interviews topic review': its least confident fifth of the "
+              f"{len(items)} segments holds {speech:.0%} of respondent speech and {wrong:.0%} of "
+              "that on a wrong topic")
     tr, sg = sum(r["transcribe_s"] for r in rows), sum(r["segment_s"] for r in rows)
     print(f"segmentation {sg:.1f} s vs transcription {tr:.1f} s: {sg / tr:.1%} "
           f"(target under 5%; the first interview's segment time includes loading the model)")
