@@ -463,12 +463,13 @@ def topic_review(ctx, interview_id, limit):
 
     items = api.topic_review(ctx.obj["workspace"], interview_id)
     table = Table(title="Topics the segmenter was least sure of: please check")
-    for column in ("interview", "utterances", "time", "topic", "confidence", "opens with"):
-        table.add_column(column)
+    for column in ("interview", "utterances", "time", "topic", "confidence"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("opens with", max_width=60, no_wrap=True, overflow="ellipsis")
     for i in items[:limit]:
         table.add_row(i.interview_id, f"{i.first}-{i.last}",
                       f"{timestamp(i.start)}-{timestamp(i.end)}", i.topic, f"{i.confidence:.2f}",
-                      i.opening if len(i.opening) <= 80 else i.opening[:79] + "…")
+                      i.opening)
     Console(width=max(140, Console().width)).print(table)
     total = sum(i.end - i.start for i in items)
     listed = sum(i.end - i.start for i in items[:limit])
