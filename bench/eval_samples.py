@@ -8,7 +8,8 @@ spoken (truth.json):
 - the same for bare faster-whisper (same model, `model.transcribe(audio)` with its defaults, each
   channel on its own for stereo), so the difference is what the pipeline costs or gains;
 - speaker coverage: the share of true speech time covered by utterances of the right speaker and
-  of no other (stereo only);
+  of no other (stereo; on mono, told apart by voice, with ``speaker_1``/``speaker_2`` read as the
+  two parties in the better order);
 - de-identification, on the analyst export: planted identifiers still recognisable (exactly, as
   ASR misspelt them, or their digits), of those the raw transcript contains; and terms analysis
   needs ("traps") present in the raw transcript but gone from the analyst text.
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from metrics import apply_setting, coverage, present, wer
+from metrics import apply_setting, coverage, present, voice_coverage, wer
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT.parent / "shared" / "samples"
@@ -91,6 +92,8 @@ def main() -> None:
                                                          if u["speaker"] == sp))
                     if bare_texts:
                         row[f"bare_wer_{sp}"] = wer(ref, bare_texts[i])
+            else:
+                row["voice_coverage"] = voice_coverage(utts, truth["turns"])
             raw_text = " ".join(u["text"] for u in utts)
             deid_text = " ".join(u["text"] for u in deid["utterances"])
             pii = [p for t in truth["turns"] for p in t["pii"]]
@@ -111,7 +114,9 @@ def main() -> None:
     if not args.no_bare:
         line += f", bare {np.mean([r['bare_wer'] for r in rows]):.4f}"
     covs = [r["coverage"] for r in rows if "coverage" in r]
-    print(line + (f", stereo coverage {min(covs):.4f} (min)" if covs else ""))
+    voices = [r["voice_coverage"] for r in rows if "voice_coverage" in r]
+    print(line + (f", stereo coverage {min(covs):.4f} (min)" if covs else "")
+          + (f", mono voice coverage {min(voices):.4f} (min)" if voices else ""))
     heard, left = sum(r["pii_heard"] for r in rows), sum(r["pii_left"] for r in rows)
     traps, lost = sum(r["traps_heard"] for r in rows), sum(r["traps_lost"] for r in rows)
     print(f"de-identification: {left}/{heard} recognisable planted identifiers left "

@@ -57,7 +57,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from metrics import apply_setting, script_utterances, wer
+from metrics import apply_setting, script_utterances, voice_coverage, wer
 
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT = Path(__file__).resolve().parent / "heldout"
@@ -313,6 +313,7 @@ def main() -> None:
                "wer": wer(" ".join(t["text"] for t in turns), " ".join(u["text"] for u in utts)),
                "script": script_score(segmenter, turns, layout),
                "turn_span": score(turns, utts, spans="turn")["accuracy"],
+               "voices": voice_coverage(utts, turns) if layout == "mono" else None,
                **score(turns, utts), "wrong": wrong_examples(turns, utts)}
         rows.append(row)
     if len(rows) != len(truth):
@@ -339,6 +340,11 @@ def main() -> None:
         print(f"{layout:6}: {acc:.1%} of respondent speech time on the right topic "
               f"(target {TARGET[layout]:.0%}: {verdict}); lowest {worst['interview']} "
               f"{worst['accuracy']:.1%}; covered {cov:.1%}; on the script itself {oracle:.1%}")
+    mono = [r for r in rows if r["layout"] == "mono"]
+    if mono:
+        print(f"mono  : voices told apart: {min(r['voices'] for r in mono):.1%} to "
+              f"{max(r['voices'] for r in mono):.1%} of each interview's speech time under the "
+              "right voice (speaker_1/speaker_2 read as the parties in the better order)")
     review = api.topic_review(ws)
     for layout in ("stereo", "mono"):
         items = [i for i in review if turns_of[i.interview_id][0] == layout]

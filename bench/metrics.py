@@ -38,6 +38,15 @@ def coverage(utterances, turns, step=0.01) -> float:
     return good / total
 
 
+def voice_coverage(utterances, turns) -> float:
+    """:func:`coverage` of a mono recording told apart by voice: ``speaker_1`` and ``speaker_2``
+    read as interviewer and respondent in whichever order covers more."""
+    orders = ({"speaker_1": "interviewer", "speaker_2": "respondent"},
+              {"speaker_1": "respondent", "speaker_2": "interviewer"})
+    return max(coverage([{**u, "speaker": o.get(u["speaker"], u["speaker"])} for u in utterances],
+                        turns) for o in orders)
+
+
 def _grams(text: str, n: int) -> list[str]:
     words = re.findall(r"[a-z0-9']+", text.lower())
     return [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]

@@ -76,6 +76,7 @@ class TranscribeOptions(_Strict):
     vad_filter: bool
     vad: VadSettings
     channels: ChannelMap | Literal["auto"]
+    diarize: bool
     utterance_gap: float = Field(gt=0)
 
 

@@ -4,8 +4,11 @@ Stereo telephone recordings carry one party per channel, so each channel is tran
 and labelled with its role. Whisper's *segments* on a sparse channel can stretch across the other
 party's turns, so utterances are rebuilt from *word* timestamps: a new utterance starts wherever the
 speaker pauses for longer than ``utterance_gap``, and each covers only that speaker's speech.
-Mono recordings are labelled ``unknown`` and split at Whisper's segment boundaries as well, so
-that questions and answers are not run together into one block.
+Mono recordings are split at Whisper's segment boundaries as well, so that questions and answers
+are not run together into one block; then the two voices are told apart (:mod:`.diarize`) and the
+words regrouped into turns of ``speaker_1`` (who speaks first) and ``speaker_2``, split at pauses
+as on a stereo channel. Where the voices cannot be told apart (or ``diarize`` is off) the
+utterances stay ``unknown``.
 
 This module touches no database: it returns a :class:`Transcript` for the coordinator to store.
 """
@@ -28,11 +31,13 @@ from faster_whisper.vad import (
     get_speech_timestamps,
 )
 
+from . import diarize
 from .audio import SAMPLE_RATE, Audio
 from .config import TranscribeOptions
 from .models import compute_type
 
 UNKNOWN = "unknown"
+MONO_SPEAKERS = ("speaker_1", "speaker_2")
 SEED = 20261126
 
 
@@ -48,7 +53,8 @@ class Word:
 @dataclass
 class Utterance:
     speaker: str
-    """``interviewer``, ``respondent`` (or another configured role), or ``unknown`` for mono."""
+    """``interviewer``, ``respondent`` (or another configured role); for mono ``speaker_1`` and
+    ``speaker_2`` told apart by voice, or ``unknown``."""
     channel: int | None
     """0 = left, 1 = right; ``None`` for mono recordings."""
     start: float
@@ -183,6 +189,26 @@ def _original_time(word, timeline: SpeechTimestampsMap | None, by_end: bool) -> 
     return Word(start, end, word.word, float(word.probability))
 
 
+def mono_utterances(samples, segments: list[list[Word]], opts: TranscribeOptions) -> list[Utterance]:
+    """Utterances of a mono recording. A segment boundary may be a change of speaker, so it ends
+    the utterance; with ``diarize``, each word is given to one of two voices and the words are
+    regrouped into that speaker's turns, which end at a change of voice or a pause."""
+    runs = [run for words in segments for run in split_words(words, opts.utterance_gap)]
+    voices = diarize.two_speakers(samples, [[(w.start, w.end) for w in run] for run in runs]) \
+        if opts.diarize else None
+    if voices is None:
+        return [_utterance(run, UNKNOWN, None) for run in runs]
+    turns: list[tuple[int, list[Word]]] = []
+    for run, labels in zip(runs, voices, strict=True):
+        for word, voice in zip(run, labels, strict=True):
+            if turns and turns[-1][0] == voice and word.start - turns[-1][1][-1].end <= \
+                    opts.utterance_gap:
+                turns[-1][1].append(word)
+            else:
+                turns.append((voice, [word]))
+    return [_utterance(words, MONO_SPEAKERS[voice], None) for voice, words in turns]
+
+
 def transcribe(
     audio: Audio,
     model: WhisperModel | Sequence[WhisperModel],
@@ -227,16 +253,18 @@ def transcribe(
     speech_total = 0.0
     # Whisper's language for the recording: what it found on the last channel with speech.
     language = next((lang for _, _, lang in reversed(results) if lang), opts.language or "")
+    diarized = False
     for (channel, speaker), (segments, speech, _) in zip(roles, results, strict=True):
         speech_total += speech
+        if channel is None:
+            mono = mono_utterances(audio.channels[0], segments, opts)
+            diarized = mono[0].speaker != UNKNOWN if mono else False
+            utterances.extend(mono)
+            continue
         # One party per channel: a turn runs on across Whisper's segments until a pause.
-        # Mono: a segment boundary may be a change of speaker, so it ends the utterance too.
-        groups = [[w for seg in segments for w in seg]] if channel is not None else segments
+        words = [w for seg in segments for w in seg]
         utterances.extend(
-            _utterance(run, speaker, channel)
-            for words in groups
-            for run in split_words(words, opts.utterance_gap)
-        )
+            _utterance(run, speaker, channel) for run in split_words(words, opts.utterance_gap))
     utterances.sort(key=lambda u: (u.start, u.channel or 0))
     options = {
         "language": opts.language,
@@ -248,6 +276,8 @@ def transcribe(
         "vad_word_chunk": word_chunk(opts),
         "utterance_gap": opts.utterance_gap,
         "channels": [speaker for _, speaker in roles],
+        "diarize": {**diarize.SETTINGS, "done": diarized} if opts.diarize and not audio.stereo
+        else False,
         "device": opts.device,
         "compute_type": compute_type(opts.device, opts.compute_type),
         "seed": SEED,

@@ -29,7 +29,8 @@ from pathlib import Path
 
 from .chart import timestamp
 
-SPEAKERS = {"interviewer": "Interviewer", "respondent": "Respondent", "unknown": "Speaker"}
+SPEAKERS = {"interviewer": "Interviewer", "respondent": "Respondent", "unknown": "Speaker",
+            "speaker_1": "Speaker 1", "speaker_2": "Speaker 2"}
 FORMATS = {"txt": "text", "vtt": "vtt", "docx": "docx"}
 """File suffix -> sub-folder of transcripts/."""
 # Only files named like ours are ever removed from those folders.
@@ -45,7 +46,7 @@ class Line:
     idx: int
     """Utterance number (as in the store, the JSON export and ``topic set --utterances``)."""
     speaker: str
-    """Label: Interviewer, Respondent, or Speaker for a mono recording."""
+    """Label: Interviewer, Respondent; Speaker 1 and Speaker 2 (or Speaker) for a mono recording."""
     start: float
     end: float
     text: str

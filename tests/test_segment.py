@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bench.metrics import script_utterances
-from pipeline.segment import Guide, GuideError, Segmenter, question_score
+from pipeline.segment import Guide, GuideError, Segmenter, question_score, with_roles
 from tests.conftest import shared_file
 
 IDS = ("intro", "reasons", "provision", "interaction", "perceptions", "impact", "closing")
@@ -109,6 +109,48 @@ def test_mono_conversation(segmenter):
     answers = [i for i, (s, *_rest) in enumerate(STEREO) if s == "respondent"]
     assert sum(seg.topics[i] == wanted[i] for i in answers) >= len(answers) - 1
     assert seg.questions[2] and not seg.questions[3]
+
+
+def test_two_voices_without_roles_are_read_like_a_stereo_call(segmenter):
+    """A mono recording told apart by voice labels speaker_1 (first heard) and speaker_2; the
+    voice that asks is the interviewer, whichever spoke first."""
+    wanted = segmenter.segment(STEREO).topics
+    for first in ("interviewer", "respondent"):
+        names = {first: "speaker_1"}
+        voices = [(names.get(sp, "speaker_2"), a, b, t) for sp, a, b, t in STEREO]
+        seg = segmenter.segment(voices)
+        assert seg.topics == wanted
+        assert [q for q in seg.questions] == [q for q in segmenter.segment(STEREO).questions]
+        assert all(c <= 0.9 for c in seg.confidence)  # the voices' roles were guessed
+
+
+def test_the_asker_is_the_voice_that_asks_and_says_less():
+    """An interviewer who prompts with statements, a respondent with one question of their own:
+    the question score alone would take the respondent for the interviewer."""
+    import pipeline.segment as segment_mod
+
+    talk = [
+        ("speaker_1", 0, 1, "Okay, the next thing is the hospital."),
+        ("speaker_2", 1, 9, "Well, what can I say about it? It was a long time ago now and I went "
+         "there every week for the dialysis, the nurses knew me by name and they were kind."),
+        ("speaker_1", 9, 10, "Right. Go on."),
+        ("speaker_2", 10, 19, "You get used to it, the machine and the chair and the same faces "
+         "every Tuesday and Thursday and Saturday morning."),
+        ("speaker_1", 19, 20, "And the peer supporter."),
+        ("speaker_2", 20, 29, "She had been on the same unit for years and she told me exactly "
+         "what to expect from the first session onwards."),
+    ]
+    assert [sp for sp, *_ in with_roles(talk)[0]] == ["unknown", "respondent"] * 3
+    old = segment_mod.ASKER_TALK
+    try:
+        segment_mod.ASKER_TALK = 0.0
+        assert with_roles(talk)[0][0][0] == "respondent"
+    finally:
+        segment_mod.ASKER_TALK = old
+    # roles already known, one voice, or unknown speakers: left as they are
+    for kept in (list(STEREO), [("speaker_1", 0, 1, "Hello?")],
+                 [("unknown", 0, 1, "Hi."), ("speaker_1", 1, 2, "Hello?")]):
+        assert with_roles(kept) == (kept, False)
 
 
 def _respondent_share(turns, utts, topics):

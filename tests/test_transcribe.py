@@ -71,14 +71,23 @@ def test_stereo_channels_transcribed_separately(tiny):
         assert u.words and u.start == u.words[0].start and u.end == u.words[-1].end
 
 @pytest.mark.slow
-def test_mono_telephone_band_is_unknown_speaker(tmp_path, tiny, jfk):
+def test_mono_telephone_band(tmp_path, tiny, jfk):
     samples, reference = jfk
     path = encode(samples, 16000, tmp_path / "jfk.wav", "pcm_mulaw", out_rate=8000)
-    result = transcribe(audio.decode(path), tiny, TINY, "tiny.en")
+    off = TINY.model_copy(update={"diarize": False})
+    result = transcribe(audio.decode(path), tiny, off, "tiny.en")
     assert {u.speaker for u in result.utterances} == {"unknown"}
+    assert result.options["diarize"] is False
     assert wer(reference, " ".join(u.text for u in result.utterances)) < 0.15
     assert result.options["beam_size"] == 5 and result.model == "tiny.en"
     assert 0 < result.speech_duration <= result.duration
+    # told apart by voice (the default): the same words, numbered speakers, the method recorded
+    voiced = transcribe(audio.decode(path), tiny, TINY, "tiny.en")
+    assert voiced.utterances[0].speaker == "speaker_1"
+    assert {u.speaker for u in voiced.utterances} <= {"speaker_1", "speaker_2"}
+    assert [w.text for u in voiced.utterances for w in u.words] == [
+        w.text for u in result.utterances for w in u.words]
+    assert voiced.options["diarize"]["method"] == "bic-viterbi" and voiced.options["diarize"]["done"]
 
 @pytest.mark.slow
 def test_silence_gives_no_utterances(tiny):
