@@ -33,6 +33,7 @@ SWITCH_COST = 50.0      # log-likelihood a change of speaker must earn in resegm
 MIN_RUN = 2.0           # seconds: a shorter disagreeing run inside a segment keeps its voice
 MIN_SHARE = 0.05        # each voice must hold this share of the clustered frames
 REG = 1e-3              # added to covariance diagonals (cepstra are standardised)
+CHUNK_FRAMES = 60_000   # features are computed ten minutes at a time
 
 SETTINGS = {"method": "bic-viterbi", "cepstra": N_CEPSTRA, "bic_penalty": BIC_PENALTY,
             "switch_cost": SWITCH_COST, "min_run": MIN_RUN}
@@ -43,7 +44,10 @@ _features = FeatureExtractor()
 
 def cepstra(samples: np.ndarray) -> np.ndarray:
     """(frames, N_CEPSTRA): standardised cepstra of 16 kHz audio, one row per 10 ms."""
-    mel = _features(samples, padding=0).T                      # (frames, 80) log10 mel
+    # ten minutes at a time: the spectrogram of an hour at once would take over a gigabyte
+    step = CHUNK_FRAMES * _features.hop_length
+    mel = np.concatenate([_features(samples[i:i + step], padding=0).T
+                          for i in range(0, max(len(samples), 1), step)])  # (frames, 80) log mel
     k = np.arange(mel.shape[1])
     dct = np.cos(np.pi / mel.shape[1] * (k[None, :] + 0.5) * np.arange(1, N_CEPSTRA + 1)[:, None])
     c = mel @ dct.T

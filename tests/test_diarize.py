@@ -62,3 +62,13 @@ def test_too_little_speech_to_tell_voices_apart(conversation):
     assert diarize.two_speakers(audio, [[(a, a + 0.3)], [(b - 0.3, b)]]) is None  # too short
     with pytest.raises(ValueError, match="at least one word"):
         diarize.two_speakers(audio, [_words(a, b), []])
+
+
+def test_long_recordings_are_read_in_chunks_on_the_same_clock(conversation, monkeypatch):
+    """Features are computed ten minutes at a time (an hour at once would take gigabytes)."""
+    audio, spans = conversation
+    whole = diarize.cepstra(audio)
+    monkeypatch.setattr(diarize, "CHUNK_FRAMES", 700)  # 7 s chunks
+    assert diarize.cepstra(audio).shape == whole.shape
+    labels = diarize.two_speakers(audio, [_words(a, b) for _, a, b in spans])
+    assert [set(seg) for seg in labels] == [{0}, {1}, {0}, {1}, {0}, {1}]
