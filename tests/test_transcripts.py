@@ -18,7 +18,7 @@ from pipeline.workspace import open_workspace
 from tests.conftest import run_cli, shared_file
 from tests.seed import PLANTED, STEREO, seed_interview
 
-LINE = re.compile(r"\[\d\d:\d\d:\d\d\] (Interviewer|Respondent|Speaker): .*")
+LINE = re.compile(r"\[\d\d:\d\d:\d\d\] (Interviewer|Respondent|Speaker(?: [12])?): .*")
 
 
 def sync(ws):
