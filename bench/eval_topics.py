@@ -314,7 +314,8 @@ def main() -> None:
                "wer": wer(" ".join(t["text"] for t in turns), " ".join(u["text"] for u in utts)),
                "script": script_score(segmenter, turns, layout),
                "turn_span": score(turns, utts, spans="turn")["accuracy"],
-               "voices": voice_coverage(utts, turns) if layout == "mono" else None,
+               "voices": voice_coverage(utts, turns)
+               if any(u["speaker"] in ("speaker_1", "speaker_2") for u in utts) else None,
                **score(turns, utts), "wrong": wrong_examples(turns, utts)}
         rows.append(row)
     if len(rows) != len(truth):
@@ -341,7 +342,7 @@ def main() -> None:
         print(f"{layout:6}: {acc:.1%} of respondent speech time on the right topic "
               f"(target {TARGET[layout]:.0%}: {verdict}); lowest {worst['interview']} "
               f"{worst['accuracy']:.1%}; covered {cov:.1%}; on the script itself {oracle:.1%}")
-    mono = [r for r in rows if r["layout"] == "mono"]
+    mono = [r for r in rows if r["layout"] == "mono" and r["voices"] is not None]
     if mono:
         print(f"mono  : voices told apart: {min(r['voices'] for r in mono):.1%} to "
               f"{max(r['voices'] for r in mono):.1%} of each interview's speech time under the "

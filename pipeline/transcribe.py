@@ -189,7 +189,8 @@ def _original_time(word, timeline: SpeechTimestampsMap | None, by_end: bool) -> 
     return Word(start, end, word.word, float(word.probability))
 
 
-def mono_utterances(samples, segments: list[list[Word]], opts: TranscribeOptions) -> list[Utterance]:
+def mono_utterances(samples, segments: list[list[Word]],
+                    opts: TranscribeOptions) -> list[Utterance]:
     """Utterances of a mono recording. A segment boundary may be a change of speaker, so it ends
     the utterance; with ``diarize``, each word is given to one of two voices and the words are
     regrouped into that speaker's turns, which end at a change of voice or a pause."""
