@@ -12,9 +12,9 @@ heldout9`` (H33-H36), ``heldout8`` (H29-H32),
 ``heldout3`` (H09-H12) or ``heldout2`` (H05-H08), each held out until their errors were looked at,
 or ``--set heldout`` (H01-H04, the first development set). Each is synthesized
 (tools/make_samples.py) into an 8 kHz mu-law telephone wav, stereo (interviewer left, respondent
-right) and mono (both mixed). All recordings go into one fresh workspace, as a study's would, and are processed by `interviews run`; topics are read from the
-analyst export (`interviews export --format json`, without --identifiable) and timings from the
-`provenance` table of store.db.
+right) and mono (both mixed). All recordings go into one fresh workspace, as a study's would, and
+are processed by `interviews run`; topics are read from the analyst export (`interviews export
+--format json`, without --identifiable) and timings from the `provenance` table of store.db.
 
 Accuracy is time-weighted on a 10 ms grid over respondent speech: the stretches of each
 respondent turn where the synthesized clip has sound (pauses between its sentences left out; see
@@ -67,6 +67,7 @@ import make_samples as ms  # noqa: E402  (tools/ is not a package)
 
 sys.path.insert(0, str(ROOT))
 from pipeline import api, segment  # noqa: E402
+from pipeline.transcribe import MONO_SPEAKERS  # noqa: E402
 from pipeline.workspace import Workspace  # noqa: E402
 
 RATE = 8000
@@ -315,7 +316,7 @@ def main() -> None:
                "script": script_score(segmenter, turns, layout),
                "turn_span": score(turns, utts, spans="turn")["accuracy"],
                "voices": voice_coverage(utts, turns)
-               if any(u["speaker"] in ("speaker_1", "speaker_2") for u in utts) else None,
+               if any(u["speaker"] in MONO_SPEAKERS for u in utts) else None,
                **score(turns, utts), "wrong": wrong_examples(turns, utts)}
         rows.append(row)
     if len(rows) != len(truth):

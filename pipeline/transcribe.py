@@ -19,6 +19,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from itertools import groupby
 from typing import Callable, Sequence
 
 import ctranslate2
@@ -199,15 +200,11 @@ def mono_utterances(samples, segments: list[list[Word]],
         if opts.diarize else None
     if voices is None:
         return [_utterance(run, UNKNOWN, None) for run in runs]
-    turns: list[tuple[int, list[Word]]] = []
-    for run, labels in zip(runs, voices, strict=True):
-        for word, voice in zip(run, labels, strict=True):
-            if turns and turns[-1][0] == voice and word.start - turns[-1][1][-1].end <= \
-                    opts.utterance_gap:
-                turns[-1][1].append(word)
-            else:
-                turns.append((voice, [word]))
-    return [_utterance(words, MONO_SPEAKERS[voice], None) for voice, words in turns]
+    voiced = [(voice, word) for run, labels in zip(runs, voices, strict=True)
+              for word, voice in zip(run, labels, strict=True)]
+    return [_utterance(turn, MONO_SPEAKERS[voice], None)
+            for voice, group in groupby(voiced, key=lambda vw: vw[0])
+            for turn in split_words([w for _, w in group], opts.utterance_gap)]
 
 
 def transcribe(
