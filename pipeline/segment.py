@@ -20,7 +20,10 @@ Method
    multilingual-e5-small; a prompt's lead-in left out: "talk me through where you met" as "where
    you met"; redaction tags read as pronouns: "describe [PERSON_5]" as "describe them") and
    compare it with the guide's example questions (mean of the best two per topic) and with the
-   probes. A turn that looks like a generic probe ("why was that?"), a non-question ("Right.") or
+   probes. A topic's keywords in the question ("where", "how often" for how the support was
+   provided; "in common" for perceptions of the peer supporter) add to that topic's score: the
+   embedding goes by the nearest wording ("Did you feel you had things in common with him?" is
+   nearest "Did they share their own experiences with you?"), a keyword by what is asked. A turn that looks like a generic probe ("why was that?"), a non-question ("Right.") or
    a question of one or two words ("And you?") gives no evidence, so it keeps the current topic.
 3. Smooth with a Viterbi pass over the question turns. The hidden state is the current topic plus
    the set of topics already covered: moving on to the next topic of the guide is cheap, skipping
@@ -70,6 +73,7 @@ ANSWER_BETA = 85.0     # sharpness of the topic softmax over an answer's centred
 ANSWER_MONO = 0.7      # mono: answers weigh less (speaker turns are guessed)
 ANSWER_MIN_WORDS = 6   # shorter answers ("Yes, that's right.") carry no topic evidence
 ASKER_TALK = 0.5       # two voices: weight of "says less" against "asks" in finding the interviewer
+KEYWORD_WEIGHT = 0.06  # a question's keyword hits add this x (hits of the topic / (1 + all hits))
 
 
 class GuideError(ValueError):
@@ -82,6 +86,8 @@ class Topic:
     title: str
     description: str
     questions: tuple[str, ...]
+    keywords: tuple[str, ...] = ()
+    """Words and phrases that, in a question, point to this topic (whole words, any case)."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +121,7 @@ class Guide:
             where = f"{source}: topic {n}"
             if not isinstance(item, dict):
                 raise GuideError(f"{where}: expected a mapping with id, title, description, questions")
-            extra = set(item) - {"id", "title", "description", "questions"}
+            extra = set(item) - {"id", "title", "description", "questions", "keywords"}
             if extra:
                 raise GuideError(f"{where}: unknown key(s) {sorted(extra)}")
             tid = item.get("id")
@@ -132,7 +138,12 @@ class Guide:
             if (not isinstance(qs, list) or not qs
                     or not all(isinstance(q, str) and q.strip() for q in qs)):
                 raise GuideError(f"{where} ({tid}): 'questions' must be a non-empty list of text")
-            topics.append(Topic(tid, title.strip(), desc.strip(), tuple(q.strip() for q in qs)))
+            keywords = item.get("keywords", [])
+            if (not isinstance(keywords, list)
+                    or not all(isinstance(k, str) and _words(k) for k in keywords)):
+                raise GuideError(f"{where} ({tid}): 'keywords' must be a list of words or phrases")
+            topics.append(Topic(tid, title.strip(), desc.strip(), tuple(q.strip() for q in qs),
+                                tuple(" ".join(_words(k)) for k in keywords)))
         probes = raw.get("probes", [])
         if not isinstance(probes, list) or not all(isinstance(p, str) and p.strip() for p in probes):
             raise GuideError(f"{source}: 'probes' must be a list of text")
@@ -516,7 +527,7 @@ class Segmenter:
         emb = self._embed_query(parts)
         sims = emb @ self._q.T                                   # (parts, Q)
         psim = np.full(len(parts), -1.0)
-        tsim = self._topic_scores(sims)
+        tsim = self._topic_scores(sims) + KEYWORD_WEIGHT * self.keyword_share(parts)
         if self._p is not None:
             psim = (emb @ self._p.T).max(axis=1)
             # a sentence opening with a probe that points back ("How did that make you feel,
@@ -592,6 +603,16 @@ class Segmenter:
         questions = [bool(i in pos and qprob[i] >= 0.5 and utterances[i][0] != RESPONDENT)
                      for i in range(n)]
         return Segmentation(topics, confidence, segments_of(utterances, topics, confidence), questions)
+
+    def keyword_share(self, texts: list[str]) -> np.ndarray:
+        """(texts, topics): each topic's keyword hits in a text over one plus all topics' hits, so
+        a question with keywords of two topics leans to neither as much as one with one."""
+        hits = np.zeros((len(texts), len(self.ids)))
+        for r, text in enumerate(texts):
+            padded = f" {' '.join(_words(text))} "
+            for k, topic in enumerate(self.guide.topics):
+                hits[r, k] = sum(f" {kw} " in padded for kw in topic.keywords)
+        return hits / (1.0 + hits.sum(axis=1, keepdims=True))
 
     def _topic_scores(self, sims: np.ndarray) -> np.ndarray:
         """(texts, guide questions) similarities -> (texts, topics): each topic's best TOPK, mean."""

@@ -42,6 +42,10 @@ def test_default_guide_loads():
     ("topics:\n  - {id: a, questions: [x]}\n  - {id: a, questions: [y]}\n", "duplicate"),
     ("topics:\n  - {id: a, questions: []}\n  - {id: b, questions: [y]}\n", "questions"),
     ("topics:\n  - {id: a, questions: [x], colour: red}\n  - {id: b, questions: [y]}\n", "unknown"),
+    ("topics:\n  - {id: a, questions: [x], keywords: where}\n  - {id: b, questions: [y]}\n",
+     "keywords"),
+    ("topics:\n  - {id: a, questions: [x], keywords: ['?']}\n  - {id: b, questions: [y]}\n",
+     "keywords"),
 ])
 def test_bad_guides_are_refused(tmp_path, text, fragment):
     path = tmp_path / "guide.yaml"
@@ -49,6 +53,17 @@ def test_bad_guides_are_refused(tmp_path, text, fragment):
     with pytest.raises(GuideError, match=fragment):
         Guide.load(path)
     assert issubclass(GuideError, ValueError)
+
+
+def test_keywords_are_optional_and_matched_as_whole_words(tmp_path):
+    path = tmp_path / "guide.yaml"
+    path.write_text("topics:\n  - {id: a, questions: [x], keywords: [How Often, 'Where']}\n"
+                    "  - {id: b, questions: [y]}\n")
+    guide = Guide.load(path)
+    assert guide.topics[0].keywords == ("how often", "where") and guide.topics[1].keywords == ()
+    seg = Segmenter(guide, embed=lambda texts: [[1.0, 0.0]] * len(texts))
+    share = seg.keyword_share(["And where was that, and how often?", "Somewhere nice?", "Why?"])
+    assert share.tolist() == [[2 / 3, 0.0], [0.0, 0.0], [0.0, 0.0]]
 
 
 def test_missing_guide(tmp_path):
@@ -207,12 +222,40 @@ def test_a_question_that_says_it_goes_back_can_return_to_a_covered_topic(segment
     topics = segmenter.segment(GOES_BACK).topics
     assert topics[10:12] == ["reasons", "reasons"]
     assert topics[8] == "perceptions" and topics[12] == "impact"
-    # Without the cue, returning to a covered topic costs too much for the question alone: the
-    # same turn stays put (the answer, "The nurse suggested it", is evidence too: left out here).
+    # Without the cue, returning to a covered topic costs too much for the question's wording
+    # alone: the same turn stays put (the answer, "The nurse suggested it", and the keyword
+    # "suggest" are evidence too: left out here).
     monkeypatch.setattr(segment, "ANSWER_BETA", 0.0)
+    monkeypatch.setattr(segment, "KEYWORD_WEIGHT", 0.0)
     assert segmenter.segment(GOES_BACK).topics[10] == "reasons"
     monkeypatch.setattr(segment, "CUE_RELIEF", 0.0)
     assert segmenter.segment(GOES_BACK).topics[10] != "reasons"
+
+
+NEAREST_WORDING = conv(
+    ("interviewer", "Hello, is that Jo? It's the researcher from the study. Can I record?"),
+    ("respondent", "Yes, that's fine."),
+    ("interviewer", "So what made you want to talk to someone in the first place?"),
+    ("respondent", "I was frightened about starting dialysis, and the nurse thought it might help."),
+    ("interviewer", "And where did you meet him, and how long for?"),
+    ("respondent", "On the unit, by my chair, one Tuesday morning, for about an hour."),
+    ("interviewer", "What sort of things did you talk about?"),
+    ("respondent", "Mostly the needles, and what the machine does, and his holidays."),
+    ("interviewer", "Did you feel you had things in common with him?"),
+    ("respondent", "Oh yes, we're both stubborn old men who hate hospitals."),
+)
+
+
+def test_keywords_decide_a_question_whose_wording_is_nearest_another_topic(segmenter,
+                                                                            monkeypatch):
+    """"Did you feel you had things in common with him?" is nearest, by embedding, to the
+    interaction examples ("Did they share their own experiences with you?"); "in common" is one
+    of perceptions' keywords."""
+    from pipeline import segment
+
+    assert segmenter.segment(NEAREST_WORDING).topics[8:10] == ["perceptions", "perceptions"]
+    monkeypatch.setattr(segment, "KEYWORD_WEIGHT", 0.0)
+    assert segmenter.segment(NEAREST_WORDING).topics[8:10] == ["interaction", "interaction"]
 
 
 AMBIGUOUS = (
@@ -234,8 +277,11 @@ ANSWERS = {
 
 def test_the_answer_decides_a_question_that_could_ask_about_two_topics(segmenter, monkeypatch):
     """"What did you make of it all?" could ask about the peer supporter or about the difference
-    it made; what the respondent then talks about is evidence for what was asked."""
+    it made; what the respondent then talks about is evidence for what was asked. (Keywords
+    aside: "make of" is one of perceptions', which settles this question without the answer.)"""
     from pipeline import segment
+
+    monkeypatch.setattr(segment, "KEYWORD_WEIGHT", 0.0)
 
     def topics():
         out = {}
