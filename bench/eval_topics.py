@@ -5,9 +5,9 @@ respondent speech time gets the right topic on stereo recordings and at least 85
 segmentation costs under 5% of transcription time.
 
 The interviews are fictional scripts (every turn labelled with its speaker and topic):
-bench/heldout10/ (H37-H40, the held-out set: written after the segmenter's and the mono voices'
-last change, by an author who had not read them or the guide's examples) by default; ``--set
-heldout9`` (H33-H36), ``heldout8`` (H29-H32),
+bench/heldout12/ (H45-H48) by default and ``--set heldout11`` (H41-H44), the held-out sets
+(written after the guide's keywords, by authors who had read neither the segmenter nor the guide);
+``--set heldout10`` (H37-H40), ``heldout9`` (H33-H36), ``heldout8`` (H29-H32),
 ``heldout7`` (H25-H28), ``heldout6`` (H21-H24), ``heldout5`` (H17-H20), ``heldout4`` (H13-H16),
 ``heldout3`` (H09-H12) or ``heldout2`` (H05-H08), each held out until their errors were looked at,
 or ``--set heldout`` (H01-H04, the first development set). Each is synthesized
@@ -37,7 +37,7 @@ Each script speaks with its own two espeak-ng voices, which recognition finds ha
 with base); ``--sample-voices`` uses the voice ../shared/samples were made with instead (Festival's
 cmu_us_slt_arctic_hts, the respondent's pitched down), as interviews "of the same kind".
 
-Usage: .venv/bin/python bench/eval_topics.py [--set heldout10|heldout9|...|heldout]
+Usage: .venv/bin/python bench/eval_topics.py [--set heldout12|heldout11|...|heldout]
                                              [--sample-voices]
                                              [--model base|tiny.en] [--keep DIR] [--json FILE]
                                              [--only H05 ...] [--rescore DIR]
@@ -239,12 +239,13 @@ def main() -> None:
                         help="score a workspace kept by an earlier run (same set, voices and seed) "
                         "again: 'interviews run' re-derives what changed since (a new segmenter, "
                         "say; nothing is transcribed again) and the analyst export is redone")
-    parser.add_argument("--set", default="heldout10",
-                        choices=["heldout", "heldout2", "heldout3", "heldout4", "heldout5",
-                                 "heldout6", "heldout7", "heldout8", "heldout9", "heldout10"],
-                        help="heldout10 (H37-H40, the held-out set, default); heldout9 (H33-H36) "
-                        "to heldout2 (H05-H08), each held out until their errors were looked at; "
-                        "or heldout (H01-H04, the first development set)")
+    sets = sorted((p.name for p in HELDOUT.parent.glob("heldout*") if p.is_dir()),
+                  key=lambda name: int(name[7:] or 1))
+    parser.add_argument("--set", default="heldout12", choices=sets,
+                        help="heldout12 (H45-H48) and heldout11 (H41-H44), the held-out sets, "
+                        "heldout12 by default; heldout10 (H37-H40) to heldout2 (H05-H08), each "
+                        "held out until their errors were looked at; or heldout (H01-H04, the "
+                        "first development set)")
     parser.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE",
                         help="a pipeline setting for the workspace, dotted key and YAML value "
                         "(repeatable), e.g. transcribe.vad.word_chunk=middle")

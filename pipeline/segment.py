@@ -23,8 +23,9 @@ Method
    probes. A topic's keywords in the question ("where", "how often" for how the support was
    provided; "in common" for perceptions of the peer supporter) add to that topic's score: the
    embedding goes by the nearest wording ("Did you feel you had things in common with him?" is
-   nearest "Did they share their own experiences with you?"), a keyword by what is asked. A turn that looks like a generic probe ("why was that?"), a non-question ("Right.") or
-   a question of one or two words ("And you?") gives no evidence, so it keeps the current topic.
+   nearest "Did they share their own experiences with you?"), a keyword by what is asked. A turn
+   that looks like a generic probe ("why was that?"), a non-question ("Right.") or a question of
+   one or two words ("And you?") gives no evidence, so it keeps the current topic.
 3. Smooth with a Viterbi pass over the question turns. The hidden state is the current topic plus
    the set of topics already covered: moving on to the next topic of the guide is cheap, skipping
    ahead or going back to a topic not yet covered costs more, returning to a covered topic costs a

@@ -32,6 +32,7 @@ def test_default_guide_loads():
     g = Guide.load()
     assert g.ids == IDS
     assert all(6 <= len(t.questions) <= 10 and t.title and t.description for t in g.topics)
+    assert all(t.keywords for t in g.topics[1:]) and not g.topics[0].keywords
     assert len(g.probes) >= 4
 
 
