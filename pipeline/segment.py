@@ -143,8 +143,10 @@ class Guide:
             if (not isinstance(keywords, list)
                     or not all(isinstance(k, str) and _words(k) for k in keywords)):
                 raise GuideError(f"{where} ({tid}): 'keywords' must be a list of words or phrases")
+            # as matched: lower case, words only ("follow-up" is "follow up"), each once
+            keywords = tuple(dict.fromkeys(" ".join(_words(k)) for k in keywords))
             topics.append(Topic(tid, title.strip(), desc.strip(), tuple(q.strip() for q in qs),
-                                tuple(" ".join(_words(k)) for k in keywords)))
+                                keywords))
         probes = raw.get("probes", [])
         if not isinstance(probes, list) or not all(isinstance(p, str) and p.strip() for p in probes):
             raise GuideError(f"{source}: 'probes' must be a list of text")

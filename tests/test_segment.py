@@ -58,7 +58,7 @@ def test_bad_guides_are_refused(tmp_path, text, fragment):
 
 def test_keywords_are_optional_and_matched_as_whole_words(tmp_path):
     path = tmp_path / "guide.yaml"
-    path.write_text("topics:\n  - {id: a, questions: [x], keywords: [How Often, 'Where']}\n"
+    path.write_text("topics:\n  - {id: a, questions: [x], keywords: [How Often, 'Where', where]}\n"
                     "  - {id: b, questions: [y]}\n")
     guide = Guide.load(path)
     assert guide.topics[0].keywords == ("how often", "where") and guide.topics[1].keywords == ()
