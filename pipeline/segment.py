@@ -75,7 +75,6 @@ ANSWER_MONO = 0.7      # mono: answers weigh less (speaker turns are guessed)
 ANSWER_MIN_WORDS = 6   # shorter answers ("Yes, that's right.") carry no topic evidence
 ASKER_TALK = 0.5       # two voices: weight of "says less" against "asks" in finding the interviewer
 KEYWORD_WEIGHT = 0.06  # a question's keyword hits add this x (hits of the topic / (1 + all hits))
-LAST_QUESTION_LEAD = 0.05  # mono: the last question of the asking voice's utterance leads by this
 
 
 class GuideError(ValueError):
@@ -547,11 +546,6 @@ class Segmenter:
         for t in range(len(cand)):
             rows = np.flatnonzero(owner == t)
             lead = tsim[rows].max(axis=1) - psim[rows]
-            if utterances[cand[t]][0] == UNKNOWN:
-                # a short reply is not told apart by voice, so the asker's utterance may run two
-                # exchanges together ("Can I check you're happy to take part? Yes, fire away.
-                # So, going back to when it was offered..."): what follows answers the last
-                lead[-1] += LAST_QUESTION_LEAD
             weight = np.exp(PART_GAMMA * (lead - lead.max()))
             topic_sim[t] = weight @ tsim[rows] / weight.sum()
             probe_sim[t] = psim[rows[np.argmax(lead)]]

@@ -140,34 +140,6 @@ def test_two_voices_without_roles_are_read_like_a_stereo_call(segmenter):
         assert all(c <= 0.9 for c in seg.confidence)  # the voices' roles were guessed
 
 
-RUN_TOGETHER = conv(
-    ("speaker_1", "Hello, is that Sam? It's the researcher from the study. Can I just check you're "
-     "happy to take part? Yes, I'm happy. Fire away. Lovely. So, going back to when it was first "
-     "offered, what was going through your mind?"),
-    ("speaker_2", "Well, it was all a bit of a whirlwind, really. My nurse said there was a chap on "
-     "the unit who'd been through it, and my wife said go on, you've got nothing to lose."),
-    ("speaker_1", "And where did you meet him?"),
-    ("speaker_2", "At the hospital, in the day room, twice. The first time was short, the second "
-     "time we talked for an hour."),
-    ("speaker_1", "And overall, has it made a difference to you?"),
-    ("speaker_2", "Yes, I'm much calmer about the treatment now, and I sleep better."),
-    ("speaker_1", "That's all my questions. Thanks so much for your time."),
-    ("speaker_2", "You're welcome, bye."),
-)
-
-
-def test_two_voices_the_answer_follows_the_last_question_of_a_run_together_utterance(
-        segmenter, monkeypatch):
-    """A short reply ("Yes, I'm happy. Fire away.") is not told apart by voice, so the asker's
-    utterance holds the consent question and the first question on reasons; the answer that
-    follows is to the last one, though the consent question is the closer match to the guide."""
-    from pipeline import segment
-
-    assert segmenter.segment(RUN_TOGETHER).topics[:2] == ["reasons", "reasons"]
-    monkeypatch.setattr(segment, "LAST_QUESTION_LEAD", 0.0)
-    assert segmenter.segment(RUN_TOGETHER).topics[1] == "intro"
-
-
 def test_the_asker_is_the_voice_that_asks_and_says_less():
     """An interviewer who prompts with statements, a respondent with one question of their own:
     the question score alone would take the respondent for the interviewer."""
