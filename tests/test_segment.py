@@ -31,7 +31,7 @@ def conv(*turns: tuple[str, str]) -> list[tuple[str, float, float, str]]:
 def test_default_guide_loads():
     g = Guide.load()
     assert g.ids == IDS
-    assert all(6 <= len(t.questions) <= 10 and t.title and t.description for t in g.topics)
+    assert all(6 <= len(t.questions) <= 12 and t.title and t.description for t in g.topics)
     assert all(t.keywords for t in g.topics[1:]) and not g.topics[0].keywords
     assert len(g.probes) >= 4
 
@@ -257,6 +257,41 @@ def test_keywords_decide_a_question_whose_wording_is_nearest_another_topic(segme
     assert segmenter.segment(NEAREST_WORDING).topics[8:10] == ["perceptions", "perceptions"]
     monkeypatch.setattr(segment, "KEYWORD_WEIGHT", 0.0)
     assert segmenter.segment(NEAREST_WORDING).topics[8:10] == ["interaction", "interaction"]
+
+
+BACKGROUND = conv(
+    ("interviewer", "Hello, is that Pat? It's the researcher from the study. Are you still happy "
+     "to take part, and is it okay to record?"),
+    ("respondent", "Yes, that's fine, go ahead."),
+    ("interviewer", "Lovely, thank you. Perhaps you could start by telling me a little about "
+     "yourself and where you are with your treatment."),
+    ("respondent", "Well, I'm sixty-two, I've been on peritoneal dialysis for about a year now, I do "
+     "the bags at home four times a day, and before that I was a bus driver for thirty years."),
+    ("interviewer", "So what made you want a peer supporter in the first place?"),
+    ("respondent", "I was frightened of starting dialysis and my nurse said it might help to talk "
+     "to someone who had done it."),
+    ("interviewer", "And where did you meet him?"),
+    ("respondent", "At the hospital, in the day room, twice."),
+    ("interviewer", "That's all my questions. Thanks so much for your time."),
+    ("respondent", "You're welcome, bye."),
+)
+
+
+def test_the_respondent_introducing_themselves_belongs_to_the_introductions(segmenter):
+    """"Tell me a little about yourself and your treatment" is part of the introductions; without
+    the default guide's examples of it, the question and its answer went to a later topic
+    (here the impact)."""
+    import yaml
+
+    from pipeline.segment import DEFAULT_GUIDE
+
+    assert segmenter.segment(BACKGROUND).topics[2:6] == ["intro", "intro", "reasons", "reasons"]
+    raw = yaml.safe_load(DEFAULT_GUIDE.read_text())
+    intro = raw["topics"][0]
+    intro["questions"] = [q for q in intro["questions"]
+                          if not any(w in q for w in ("yourself", "basics", "treatment"))]
+    assert len(intro["questions"]) == 8
+    assert Segmenter(Guide.from_dict(raw)).segment(BACKGROUND).topics[2] != "intro"
 
 
 AMBIGUOUS = (
