@@ -5,8 +5,8 @@ respondent speech time gets the right topic on stereo recordings and at least 85
 segmentation costs under 5% of transcription time.
 
 The interviews are fictional scripts (every turn labelled with its speaker and topic):
-bench/heldout15/ (H57-H60) by default, the held-out set, not yet scored (written by an author
-who had read neither the segmenter nor the guide); ``--set heldout14`` (H53-H56), ``heldout13``
+bench/heldout15/ (H57-H60) by default, the newest held-out set (written by an author who had
+read neither the segmenter nor the guide, scored once); ``--set heldout14`` (H53-H56), ``heldout13``
 (H49-H52), ``heldout12`` (H45-H48), ``heldout11`` (H41-H44), ``heldout10`` (H37-H40), ``heldout9``
 (H33-H36), ``heldout8`` (H29-H32), ``heldout7`` (H25-H28), ``heldout6`` (H21-H24), ``heldout5`` (H17-H20), ``heldout4`` (H13-H16),
 ``heldout3`` (H09-H12) or ``heldout2`` (H05-H08), each held out until their errors were looked at,
@@ -242,7 +242,7 @@ def main() -> None:
     sets = sorted((p.name for p in HELDOUT.parent.glob("heldout*") if p.is_dir()),
                   key=lambda name: int(name[7:] or 1))
     parser.add_argument("--set", default="heldout15", choices=sets,
-                        help="heldout15 (H57-H60), the held-out set, by default; "
+                        help="heldout15 (H57-H60), the newest held-out set, by default; "
                         "heldout14 (H53-H56) to heldout2 (H05-H08), each held out until their "
                         "errors were looked at; or heldout (H01-H04, the first development set)")
     parser.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE",
