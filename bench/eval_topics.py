@@ -10,12 +10,12 @@ had read neither the segmenter nor the guide); ``--set heldout15`` (H57-H60), ``
 (H53-H56), ``heldout13`` (H49-H52), ``heldout12`` (H45-H48), ``heldout11`` (H41-H44), ``heldout10``
 (H37-H40), ``heldout9`` (H33-H36), ``heldout8`` (H29-H32), ``heldout7`` (H25-H28), ``heldout6``
 (H21-H24), ``heldout5`` (H17-H20), ``heldout4`` (H13-H16), ``heldout3`` (H09-H12) or ``heldout2``
-(H05-H08), each held out until their errors were looked at,
-or ``--set heldout`` (H01-H04, the first development set). Each is synthesized
-(tools/make_samples.py) into an 8 kHz mu-law telephone wav, stereo (interviewer left, respondent
-right) and mono (both mixed). All recordings go into one fresh workspace, as a study's would, and
-are processed by `interviews run`; topics are read from the analyst export (`interviews export
---format json`, without --identifiable) and timings from the `provenance` table of store.db.
+(H05-H08), each held out until their errors were looked at, or ``--set heldout`` (H01-H04, the
+first development set). Each is synthesized (tools/make_samples.py) into an 8 kHz mu-law telephone
+wav, stereo (interviewer left, respondent right) and mono (both mixed). All recordings go into one
+fresh workspace, as a study's would, and are processed by `interviews run`; topics are read from
+the analyst export (`interviews export --format json`, without --identifiable) and timings from the
+`provenance` table of store.db.
 
 Accuracy is time-weighted on a 10 ms grid over respondent speech: the stretches of each
 respondent turn where the synthesized clip has sound (pauses between its sentences left out; see
@@ -245,8 +245,8 @@ def main() -> None:
     parser.add_argument("--set", default="heldout16", choices=sets,
                         help="heldout16 (H61-H64), the held-out set, not yet scored, by "
                         "default; heldout15 (H57-H60) to heldout2 (H05-H08), each held out until "
-                        "their "
-                        "errors were looked at; or heldout (H01-H04, the first development set)")
+                        "their errors were looked at; or heldout (H01-H04, the first development "
+                        "set)")
     parser.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE",
                         help="a pipeline setting for the workspace, dotted key and YAML value "
                         "(repeatable), e.g. transcribe.vad.word_chunk=middle")
