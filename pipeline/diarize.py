@@ -7,7 +7,9 @@ speaker embeddings (LIUM's BIC clustering, then Viterbi resegmentation):
 1. Cepstra (the DCT of Whisper's own log-mel features) for every 10 ms of the recording.
 2. Each Whisper segment of at least half a second is a cluster, modelled by one full-covariance
    Gaussian; the two clusters whose merge costs least by the Bayesian information criterion are
-   merged until two are left: one voice each.
+   merged until two are left: one voice each. Greedy merging cannot undo an early wrong merge,
+   so the two Gaussians are then re-estimated and each segment given to the one it fits better,
+   until no segment moves.
 3. Every speech frame is given to one of the two Gaussians by a Viterbi pass with a cost for
    changing speaker, so a change of speaker inside a Whisper segment is found; each word takes
    its frames' majority. A run of words inside a segment that disagrees with the segment's own
@@ -32,11 +34,12 @@ MIN_FRAMES = 50         # a segment under 0.5 s does not seed a cluster (too few
 SWITCH_COST = 50.0      # log-likelihood a change of speaker must earn in resegmentation
 MIN_RUN = 2.0           # seconds: a shorter disagreeing run inside a segment keeps its voice
 MIN_SHARE = 0.05        # each voice must hold this share of the clustered frames
+MAX_PASSES = 20         # re-estimation passes after merging (a few are usually enough)
 REG = 1e-3              # added to covariance diagonals (cepstra are standardised)
 CHUNK_FRAMES = 60_000   # features are computed ten minutes at a time
 
-SETTINGS = {"method": "bic-viterbi", "cepstra": N_CEPSTRA, "bic_penalty": BIC_PENALTY,
-            "switch_cost": SWITCH_COST, "min_run": MIN_RUN}
+SETTINGS = {"method": "bic-reassign-viterbi", "cepstra": N_CEPSTRA, "bic_penalty": BIC_PENALTY,
+            "reassign_passes": MAX_PASSES, "switch_cost": SWITCH_COST, "min_run": MIN_RUN}
 """Echoed into the transcript's options for provenance."""
 
 _features = FeatureExtractor()
@@ -116,6 +119,24 @@ def _two_clusters(feats: list[np.ndarray]) -> list[list[int]]:
     return [members[i] for i in np.flatnonzero(alive)]
 
 
+def _reassign(feats: list[np.ndarray], clusters: list[list[int]]) -> list[list[int]]:
+    """Re-estimate the two clusters' Gaussians and give each segment to the one it fits better,
+    until no segment moves (or :data:`MAX_PASSES`); a voice left with nothing stops it.
+    """
+    assign = np.zeros(len(feats), int)
+    assign[clusters[1]] = 1
+    for _ in range(MAX_PASSES):
+        models = [_gaussian(np.concatenate([feats[i] for i in np.flatnonzero(assign == k)]))
+                  for k in (0, 1)]
+        new = np.array([int(np.argmax([_loglik(f, m).mean() for m in models])) for f in feats])
+        if (new == assign).all():
+            break
+        assign = new
+        if assign.min() == assign.max():
+            break
+    return [np.flatnonzero(assign == k).tolist() for k in (0, 1)]
+
+
 def _gaussian(frames: np.ndarray):
     mu = frames.mean(axis=0)
     cov = np.cov(frames, rowvar=False, bias=True) + REG * np.eye(frames.shape[1])
@@ -162,11 +183,12 @@ def two_speakers(samples: np.ndarray,
     seeds = [i for i, f in enumerate(spans) if len(f) >= MIN_FRAMES]
     if len(seeds) < 2:
         return None
-    clusters = _two_clusters([c[spans[i]] for i in seeds])
-    sizes = [sum(len(spans[seeds[i]]) for i in members) for members in clusters]
+    feats = [c[spans[i]] for i in seeds]
+    clusters = _reassign(feats, _two_clusters(feats))
+    sizes = [sum(len(feats[i]) for i in members) for members in clusters]
     if min(sizes) < MIN_SHARE * sum(sizes):
         return None
-    models = [_gaussian(np.concatenate([c[spans[seeds[i]]] for i in m])) for m in clusters]
+    models = [_gaussian(np.concatenate([feats[i] for i in m])) for m in clusters]
 
     # each segment's own voice: the Gaussian its frames fit better on average
     voice = [int(np.argmax([_loglik(c[f], m).mean() for m in models])) for f in spans]

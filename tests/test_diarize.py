@@ -72,3 +72,23 @@ def test_long_recordings_are_read_in_chunks_on_the_same_clock(conversation, monk
     assert diarize.cepstra(audio).shape == whole.shape
     labels = diarize.two_speakers(audio, [_words(a, b) for _, a, b in spans])
     assert [set(seg) for seg in labels] == [{0}, {1}, {0}, {1}, {0}, {1}]
+
+
+def test_a_wrong_merge_is_undone_by_reassigning_segments(conversation, monkeypatch):
+    """Greedy merging cannot take back an early merge: on a real interview (H56) it ended with
+    the interviewer and most of the respondent in one cluster. Each segment goes back to the
+    voice it fits better, and the two voices are re-estimated, until nothing moves."""
+    audio, spans = conversation
+    segments = [_words(t, min(t + 1.0, b)) for _, a, b in spans for t in np.arange(a, b - 0.9, 1.0)]
+    lecture = [i for i, seg in enumerate(segments)
+               if any(who == "lecture" and a <= seg[0][0] < b for who, a, b in spans)]
+    jfk = [i for i in range(len(segments)) if i not in lecture]
+    c = diarize.cepstra(audio)
+    feats = [c[diarize._frames(seg[0][0], seg[-1][1], len(c))] for seg in segments]
+    for wrong in ([jfk + lecture[::2], lecture[1::2]], [jfk[:3], jfk[3:] + lecture]):
+        assert sorted(diarize._reassign(feats, wrong)) == sorted([jfk, lecture])
+
+    # through two_speakers: merging made the first wrong partition
+    monkeypatch.setattr(diarize, "_two_clusters", lambda feats: [jfk + lecture[::2], lecture[1::2]])
+    labels = diarize.two_speakers(audio, segments)
+    assert [seg[0] for seg in labels] == [0 if i in jfk else 1 for i in range(len(segments))]

@@ -97,7 +97,8 @@ def test_mono_telephone_band(tmp_path, tiny, jfk):
     assert {u.speaker for u in voiced.utterances} <= {"speaker_1", "speaker_2"}
     assert [w.text for u in voiced.utterances for w in u.words] == [
         w.text for u in plain.utterances for w in u.words]
-    assert voiced.options["diarize"]["method"] == "bic-viterbi" and voiced.options["diarize"]["done"]
+    assert voiced.options["diarize"]["method"] == "bic-reassign-viterbi"
+    assert voiced.options["diarize"]["done"]
     # one run of speech: nothing to tell apart, the speaker stays unknown and that is recorded
     once = transcribe(audio.decode(path), tiny, TINY, "tiny.en")
     if len(once.utterances) == 1:
