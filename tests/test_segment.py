@@ -294,7 +294,6 @@ def test_the_respondent_introducing_themselves_belongs_to_the_introductions(segm
     assert Segmenter(Guide.from_dict(raw)).segment(BACKGROUND).topics[2] != "intro"
 
 
-
 COMPARED = conv(
     ("interviewer", "Hello, is that Sam? It's the researcher from the study. Is it still okay to "
      "record?"),
@@ -328,6 +327,7 @@ def test_the_peer_supporter_compared_with_the_staff_is_a_perception(segmenter):
     perceptions["keywords"] = [k for k in perceptions["keywords"]
                                if "compare" not in k and "different" not in k]
     assert Segmenter(Guide.from_dict(raw)).segment(COMPARED).topics[8] == "impact"
+
 
 AMBIGUOUS = (
     ("interviewer", "Hello, is that Pat? It's the researcher from the study. Can I record?"),
