@@ -128,7 +128,7 @@ def _reassign(feats: list[np.ndarray], clusters: list[list[int]]) -> list[list[i
     for _ in range(MAX_PASSES):
         models = [_gaussian(np.concatenate([feats[i] for i in np.flatnonzero(assign == k)]))
                   for k in (0, 1)]
-        new = np.array([int(np.argmax([_loglik(f, m).mean() for m in models])) for f in feats])
+        new = np.array(_better_fit(feats, models))
         if (new == assign).all():
             break
         assign = new
@@ -147,6 +147,11 @@ def _loglik(frames: np.ndarray, model) -> np.ndarray:
     mu, inv, logdet = model
     d = frames - mu
     return -0.5 * (np.einsum("ij,jk,ik->i", d, inv, d) + logdet)
+
+
+def _better_fit(feats: list[np.ndarray], models) -> list[int]:
+    """For each block of frames, the model (0 or 1) it fits better on average."""
+    return [int(np.argmax([_loglik(f, m).mean() for m in models])) for f in feats]
 
 
 def _viterbi(ll: np.ndarray) -> np.ndarray:
@@ -190,8 +195,7 @@ def two_speakers(samples: np.ndarray,
         return None
     models = [_gaussian(np.concatenate([feats[i] for i in m])) for m in clusters]
 
-    # each segment's own voice: the Gaussian its frames fit better on average
-    voice = [int(np.argmax([_loglik(c[f], m).mean() for m in models])) for f in spans]
+    voice = _better_fit([c[f] for f in spans], models)  # each segment's own voice
     # resegment the word frames
     words = [(a, b) for seg in segments for a, b in seg]
     idx = np.unique(np.concatenate([_frames(a, b, len(c)) for a, b in words]))

@@ -104,6 +104,7 @@ def test_mono_telephone_band(tmp_path, tiny, jfk):
     if len(once.utterances) == 1:
         assert once.utterances[0].speaker == "unknown" and not once.options["diarize"]["done"]
 
+
 @pytest.mark.slow
 def test_silence_gives_no_utterances(tiny):
     import numpy as np
