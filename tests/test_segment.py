@@ -329,6 +329,43 @@ def test_the_peer_supporter_compared_with_the_staff_is_a_perception(segmenter):
     assert Segmenter(Guide.from_dict(raw)).segment(COMPARED).topics[8] == "impact"
 
 
+SIGNPOSTED = conv(
+    ("interviewer", "Good afternoon, is that Sam? I'm the researcher from the evaluation. Are you "
+     "happy for the call to be recorded?"),
+    ("respondent", "Yes, that's fine."),
+    ("interviewer", "Thank you. Could you tell me about your reasons for using the peer support "
+     "service?"),
+    ("respondent", "My nurse thought it would help before I started dialysis, and I was scared of "
+     "the needles."),
+    ("interviewer", "And where did you meet her?"),
+    ("respondent", "She rang me first and then came to the unit on a Tuesday, we sat by my chair."),
+    ("interviewer", "How would you describe the way the conversation went?"),
+    ("respondent", "Easy. We talked about the needles mostly, and how she managed her job around "
+     "the sessions."),
+    ("interviewer", "Thank you. What were your perceptions of the peer supporter?"),
+    ("respondent", "She was lovely, honest about the bad days, and she'd been through it herself "
+     "so I believed her."),
+    ("interviewer", "How would you assess the impact of the peer support, if any?"),
+    ("respondent", "I'm much calmer about it all now, and I went back to work."),
+)
+
+
+def test_a_question_naming_the_topic_goes_to_it(segmenter):
+    """An interviewer reading from the guide names the topic ("your perceptions of the peer
+    supporter"); the words of each topic's title are among its keywords. Without them e5 puts the
+    question with the reasons (the words "peer supporter" weigh more than "perceptions")."""
+    import yaml
+
+    from pipeline.segment import DEFAULT_GUIDE
+
+    assert segmenter.segment(SIGNPOSTED).topics[8:10] == ["perceptions", "perceptions"]
+    raw = yaml.safe_load(DEFAULT_GUIDE.read_text())
+    for topic in raw["topics"]:
+        topic["keywords"] = [k for k in topic.get("keywords", [])
+                             if k not in ("perceptions", "perception", "provided", "interaction")]
+    assert Segmenter(Guide.from_dict(raw)).segment(SIGNPOSTED).topics[8] == "reasons"
+
+
 AMBIGUOUS = (
     ("interviewer", "Hello, is that Pat? It's the researcher from the study. Can I record?"),
     ("respondent", "Yes, go ahead."),
