@@ -5,8 +5,8 @@ respondent speech time gets the right topic on stereo recordings and at least 85
 segmentation costs under 5% of transcription time.
 
 The interviews are fictional scripts (every turn labelled with its speaker and topic):
-bench/heldout18/ (H69-H72) by default, the held-out set, not yet scored (written by an author who
-had read neither the segmenter nor the guide); ``--set heldout17`` (H65-H68), ``heldout16``
+bench/heldout18/ (H69-H72) by default, the newest set, scored once on 2026-11-27 (written by an
+author who had read neither the segmenter nor the guide; add a new set before the next change); ``--set heldout17`` (H65-H68), ``heldout16``
 (H61-H64), ``heldout15`` (H57-H60), ``heldout14`` (H53-H56), ``heldout13`` (H49-H52), ``heldout12``
 (H45-H48), ``heldout11`` (H41-H44), ``heldout10`` (H37-H40), ``heldout9`` (H33-H36), ``heldout8``
 (H29-H32), ``heldout7`` (H25-H28), ``heldout6`` (H21-H24), ``heldout5`` (H17-H20), ``heldout4``
@@ -243,7 +243,7 @@ def main() -> None:
     sets = sorted((p.name for p in HELDOUT.parent.glob("heldout*") if p.is_dir()),
                   key=lambda name: int(name[7:] or 1))
     parser.add_argument("--set", default="heldout18", choices=sets,
-                        help="heldout18 (H69-H72), the held-out set, not yet scored, by "
+                        help="heldout18 (H69-H72), the newest set (scored once), by "
                         "default; heldout17 (H65-H68) to heldout2 (H05-H08), each held out until "
                         "their errors were looked at; or heldout (H01-H04, the first development "
                         "set)")
