@@ -387,8 +387,8 @@ ENDING = conv(
 def test_announcing_the_end_opens_the_closing(segmenter, monkeypatch):
     """"We're coming to the end now." is a signpost like "The next thing I'd like to ask
     about...": it is compared with the guide even though it is not a question, and it names the
-    closing (23 of the 24 such sentences in the held-out scripts open the closing). Without it the
-    question after it reads as the impact."""
+    closing (23 of the 24 such sentences in the scripts of H01-H72 open the closing). Without it
+    the question after it reads as the impact."""
     import re
 
     from pipeline import segment
