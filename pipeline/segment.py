@@ -235,14 +235,16 @@ _PROMPT = re.compile(
 # "So the first area I'd like to cover is your reasons for...", "Moving on to how it was arranged.":
 # an interviewer who announces the next topic names it; "We're coming to the end now." announces
 # the closing, usually before a question that alone reads as another topic ("Have you had any
-# contact with her since?").
+# contact with her since?"). "The end of" something else ("coming to the end of your training")
+# is not the interview's.
+_END = r"the end(?! of (?!(?:the|our|my|this) (?:interview|questions|call|list|chat)))"
 _SIGNPOST = re.compile(
     r"\b(?:(?:i'd|i would|i'm|we'll|i) (?:just )?(?:like|want|going) to "
     r"(?:cover|ask|talk|move|turn|come on|look at|go back|go on to)|"
     r"mov(?:e|ing) on to|turn(?:ing)? (?:now )?to|"
     r"(?:first|next|last|final|main|other) (?:area|thing|topic|part|section|question|bit)s?|"
-    r"(?:com(?:e|ing)|get(?:ting)?|draw(?:ing)?) (?:to(?:wards)? )?the end|"
-    r"(?:near(?:ly)?|almost|approach(?:ing)?) (?:at )?the end|"
+    rf"(?:com(?:e|ing)|get(?:ting)?|draw(?:ing)?) to(?:wards)? {_END}|"
+    rf"(?:near(?:ly)?|almost|approach(?:ing)?) (?:at )?{_END}|"
     r"end of (?:the|our|my) (?:interview|questions|call|list)|"
     r"before we (?:finish|end|wrap)|before i let you go|wrap(?:ping)? (?:things )?up)\b",
     re.IGNORECASE)

@@ -395,6 +395,7 @@ def test_announcing_the_end_opens_the_closing(segmenter, monkeypatch):
 
     assert segmenter.segment(ENDING).topics[8:10] == ["closing", "closing"]
     assert segment.question_parts(ENDING[8][3])[0] == "We're coming to the end now."
+    assert not segment._SIGNPOST.search("Were you coming to the end of your training then?")
     before = segment._SIGNPOST.pattern.split("|(?:com(?:e|ing)")[0] + r")\b"
     monkeypatch.setattr(segment, "_SIGNPOST", re.compile(before, re.IGNORECASE))
     assert segmenter.segment(ENDING).topics[8] == "impact"
