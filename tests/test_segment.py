@@ -294,7 +294,8 @@ def test_the_respondent_introducing_themselves_belongs_to_the_introductions(segm
     assert Segmenter(Guide.from_dict(raw)).segment(BACKGROUND).topics[2] != "intro"
 
 
-COMPARED = conv(
+# intro, reasons and provision, the start of the conversations below
+OPENING = (
     ("interviewer", "Hello, is that Sam? It's the researcher from the study. Is it still okay to "
      "record?"),
     ("respondent", "Yes, that's fine."),
@@ -302,6 +303,9 @@ COMPARED = conv(
     ("respondent", "My nurse thought it would help before I started dialysis, and I was scared."),
     ("interviewer", "And where did you meet her?"),
     ("respondent", "She came to the unit on a Tuesday, by my chair."),
+)
+COMPARED = conv(
+    *OPENING,
     ("interviewer", "What sort of things did you talk about?"),
     ("respondent", "The needles mostly, and how she managed her job around the sessions."),
     ("interviewer", "Did it feel different from talking to the doctors and nurses?"),
@@ -367,13 +371,7 @@ def test_a_question_naming_the_topic_goes_to_it(segmenter):
 
 
 ENDING = conv(
-    ("interviewer", "Hello, is that Sam? It's the researcher from the study. Is it still okay to "
-     "record?"),
-    ("respondent", "Yes, that's fine."),
-    ("interviewer", "So why did you say yes to seeing a peer supporter?"),
-    ("respondent", "My nurse thought it would help before I started dialysis, and I was scared."),
-    ("interviewer", "And where did you meet her?"),
-    ("respondent", "She came to the unit on a Tuesday, by my chair."),
+    *OPENING,
     ("interviewer", "Has it made any difference to you, looking back?"),
     ("respondent", "I'm much calmer about it all now, I sleep better and I've gone back to work."),
     ("interviewer", "That's good to hear. We're coming to the end now. How are things for you "
