@@ -236,7 +236,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="use this folder as the workspace and keep it")
     parser.add_argument("--json", type=Path, help="also write the full results here")
     parser.add_argument("--seed", type=int, default=4, help="seed for pauses and line noise")
-    parser.add_argument("--only", action="append", help="evaluate only this script id (repeatable)")
+    parser.add_argument("--only", action="append",
+                        help="evaluate only this script id (repeatable; same audio as a full run)")
     parser.add_argument("--rescore", type=Path, metavar="DIR",
                         help="score a workspace kept by an earlier run (same set, voices and seed) "
                         "again: 'interviews run' re-derives what changed since (a new segmenter, "
@@ -263,9 +264,8 @@ def main() -> None:
         sys.exit("espeak-ng not found: apt-get update && apt-get install -y espeak-ng")
     folder = HELDOUT.parent / args.set
     scripts = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
-    scripts = [s for s in scripts if not args.only or s["id"] in args.only]
-    if not scripts:
-        sys.exit(f"no interview scripts in {folder}")
+    if not scripts or (args.only and not any(s["id"] in args.only for s in scripts)):
+        sys.exit(f"no interview scripts in {folder}" + (f" among {args.only}" if args.only else ""))
 
     tmp = tempfile.TemporaryDirectory()
     ws = args.rescore or args.keep or Path(tmp.name) / "ws"
@@ -284,6 +284,11 @@ def main() -> None:
     truth = {}
     audio_dir = Path(tmp.name) if args.rescore else ws / "recordings"
     for s in scripts:
+        if args.only and s["id"] not in args.only:
+            # rendered all the same, so that the pauses and line noise drawn for the others are
+            # those of a full run: --only H75 scores the audio the whole set's run scored
+            render(s, Path(tmp.name), rng, args.sample_voices)
+            continue
         turns = render(s, audio_dir, rng, args.sample_voices)
         for layout in ("stereo", "mono"):
             truth[f"{s['id']}_{layout}.wav"] = (s["id"], layout, turns)

@@ -73,6 +73,7 @@ class TranscribeOptions(_Strict):
     parallel_channels: bool
     language: str | None
     beam_size: int = Field(ge=1)
+    punctuation_prompt: str | None
     vad_filter: bool
     vad: VadSettings
     channels: ChannelMap | Literal["auto"]

@@ -1,9 +1,20 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from bench.metrics import wer
 from pipeline import audio, config, models
-from pipeline.transcribe import Word, _original_time, split_words, transcribe, word_chunk
+from pipeline import transcribe as transcribe_mod
+from pipeline.transcribe import (
+    Word,
+    _original_time,
+    repeats,
+    split_words,
+    transcribe,
+    unpunctuated,
+    word_chunk,
+)
 from tests.conftest import encode, shared_file
 
 TINY = config.load(overrides={"transcribe": {"model": "tiny.en"}}).transcribe
@@ -212,3 +223,47 @@ def test_stereo_turns_keep_their_first_word_through_the_cli(tmp_path, jfk):
                            middle, "base")
     assert [words(u.text)[-1] for u in by_middle.utterances if piece(u.start, u.end) == 2] == [
         "what"]
+
+
+def _words(text: str) -> list[list[Word]]:
+    return [[Word(i, i + 0.5, " " + w, 0.9) for i, w in enumerate(text.split())]]
+
+
+def test_unpunctuated_and_repeated_prompt():
+    flowing = " ".join(["the nurse said it was fine and i went in"] * 10)[:-3]  # 99 words
+    assert unpunctuated(_words(flowing + " and"))
+    assert not unpunctuated(_words(flowing + " Right."))  # one sentence end in 100 words
+    assert not unpunctuated(_words(flowing))  # too few words to tell
+    prompt = "Okay. So, where were we? Yes, that's right. Go on."
+    assert repeats(_words("Hello. So where were we? Yes, that's it."), prompt)
+    assert not repeats(_words("So, where were we going? Yes."), prompt)
+
+
+@pytest.mark.slow
+def test_a_channel_written_without_punctuation_is_transcribed_again(tiny, monkeypatch):
+    """Whisper sometimes writes a whole channel in lower case without punctuation, and the segmenter
+    needs question marks: such a channel is transcribed again with the punctuated prompt. Here the
+    first pass is pushed into that style by a prompt written in it."""
+    lecture = audio.decode(shared_file("audio", "physicsworks.wav"))
+    minute = replace(lecture, channels=[lecture.channels[0][:60 * audio.SAMPLE_RATE]])
+    real = transcribe_mod.transcribe_channel
+
+    def drifting(model, samples, opts, vad, on_progress=None, **decoding):
+        decoding.setdefault("initial_prompt", "so yeah we went in and um the nurse was there and "
+                            "she said it would be fine and i was like ok then")
+        return real(model, samples, opts, vad, on_progress, **decoding)
+
+    monkeypatch.setattr(transcribe_mod, "transcribe_channel", drifting)
+    opts = TINY.model_copy(update={"diarize": False})
+    again = transcribe(minute, tiny, opts, "tiny.en")
+    assert again.options["punctuated_again"] == {"unknown": "kept"}
+    assert again.options["punctuation_prompt"] == opts.punctuation_prompt
+    text = " ".join(u.text for u in again.utterances)
+    assert text.startswith("Now I want") and text.count(".") >= 5
+    assert "where were we" not in text.lower()
+    once = transcribe(minute, tiny, opts.model_copy(update={"punctuation_prompt": None}),
+                      "tiny.en")
+    assert once.options["punctuated_again"] == {}
+    plain = " ".join(u.text for u in once.utterances)
+    assert plain.startswith("now i want") and "." not in plain
+    assert wer(plain, text) < 0.1  # the same words
