@@ -9,6 +9,7 @@ from pipeline import transcribe as transcribe_mod
 from pipeline.transcribe import (
     Word,
     _original_time,
+    longest_unpunctuated,
     repeats,
     split_words,
     transcribe,
@@ -230,10 +231,14 @@ def _words(text: str) -> list[list[Word]]:
 
 
 def test_unpunctuated_and_repeated_prompt():
-    flowing = " ".join(["the nurse said it was fine and i went in"] * 10)[:-3]  # 99 words
-    assert unpunctuated(_words(flowing + " and"))
-    assert not unpunctuated(_words(flowing + " Right."))  # one sentence end in 100 words
-    assert not unpunctuated(_words(flowing))  # too few words to tell
+    sentence = "The nurse said it was fine and I went in."  # 10 words
+    flowing = " ".join(["the nurse said it was fine and i went in"] * 10)  # 100 words, no end
+    assert longest_unpunctuated(_words(" ".join([sentence] * 3))) == 10
+    assert unpunctuated(_words(flowing))
+    assert unpunctuated(_words(f"{sentence} {sentence} {flowing} {sentence}"))  # from some point on
+    assert not unpunctuated(_words(" ".join(flowing.split()[:98] + ["in."])))  # a 99-word sentence
+    assert unpunctuated(_words(" ".join(flowing.split()[:99] + ["in."])))  # a 100-word sentence
+    assert not unpunctuated(_words(" ".join([sentence] * 30)))
     prompt = "Okay. So, where were we? Yes, that's right. Go on."
     assert repeats(_words("Hello. So where were we? Yes, that's it."), prompt)
     assert not repeats(_words("So, where were we going? Yes."), prompt)
