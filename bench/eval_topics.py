@@ -7,16 +7,16 @@ segmentation costs under 5% of transcription time.
 The interviews are fictional scripts (every turn labelled with its speaker and topic):
 bench/heldout22/ (H85-H88) by default, the held-out set, not yet scored (written by an author who
 had read neither the segmenter nor the guide); ``--set heldout21`` (H81-H84), ``heldout20``
-(H77-H80), ``heldout19`` (H73-H76), ``heldout18`` (H69-H72), ``heldout17`` (H65-H68), ``heldout16`` (H61-H64), ``heldout15`` (H57-H60), ``heldout14``
-(H53-H56), ``heldout13`` (H49-H52), ``heldout12`` (H45-H48), ``heldout11`` (H41-H44), ``heldout10``
-(H37-H40), ``heldout9`` (H33-H36), ``heldout8`` (H29-H32), ``heldout7`` (H25-H28), ``heldout6``
-(H21-H24), ``heldout5`` (H17-H20), ``heldout4`` (H13-H16), ``heldout3`` (H09-H12) or ``heldout2``
-(H05-H08), each held out until their errors were looked at, or ``--set heldout`` (H01-H04, the first
-development set). Each is synthesized (tools/make_samples.py) into an 8 kHz mu-law telephone wav,
-stereo (interviewer left, respondent right) and mono (both mixed). All recordings go into one
-fresh workspace, as a study's would, and are processed by `interviews run`; topics are read from the
-analyst export (`interviews export --format json`, without --identifiable) and timings from the
-`provenance` table of store.db.
+(H77-H80), ``heldout19`` (H73-H76), ``heldout18`` (H69-H72), ``heldout17`` (H65-H68), ``heldout16``
+(H61-H64), ``heldout15`` (H57-H60), ``heldout14`` (H53-H56), ``heldout13`` (H49-H52), ``heldout12``
+(H45-H48), ``heldout11`` (H41-H44), ``heldout10`` (H37-H40), ``heldout9`` (H33-H36), ``heldout8``
+(H29-H32), ``heldout7`` (H25-H28), ``heldout6`` (H21-H24), ``heldout5`` (H17-H20), ``heldout4``
+(H13-H16), ``heldout3`` (H09-H12) or ``heldout2`` (H05-H08), each held out until their errors were
+looked at, or ``--set heldout`` (H01-H04, the first development set). Each is synthesized
+(tools/make_samples.py) into an 8 kHz mu-law telephone wav, stereo (interviewer left, respondent
+right) and mono (both mixed). All recordings go into one fresh workspace, as a study's would, and
+are processed by `interviews run`; topics are read from the analyst export (`interviews export
+--format json`, without --identifiable) and timings from the `provenance` table of store.db.
 
 Accuracy is time-weighted on a 10 ms grid over respondent speech: the stretches of each
 respondent turn where the synthesized clip has sound (pauses between its sentences left out; see
