@@ -21,7 +21,7 @@ from rapidfuzz import fuzz
 
 from . import audio as audio_mod
 from .config import AudioOptions, TranscribeOptions
-from .transcribe import transcribe_channel, vad_options
+from .transcribe import plain_words, transcribe_channel, vad_options
 
 TONE_HZ = 440.0
 TONE_LEVEL = 0.05  # about -26 dBFS: audible, not startling
@@ -124,17 +124,13 @@ def fill(samples: np.ndarray, rate: int, regions, mode: str) -> np.ndarray:
     return out
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower())
-
-
 def heard_again(original: str, transcript: str) -> bool:
     """Does the transcript contain the original (as Whisper might spell it, or its digits)?"""
     digits = re.sub(r"\D", "", original)
     if len(digits) >= 4 and digits in re.sub(r"\D", "", transcript):
         return True
-    target = _words(original)
-    heard = _words(transcript)
+    target = plain_words(original)
+    heard = plain_words(transcript)
     if not target:
         return False
     n = len(target)

@@ -186,14 +186,15 @@ def unpunctuated(segments: list[list[Word]]) -> bool:
     return longest_unpunctuated(segments) >= UNPUNCTUATED_WORDS
 
 
-def _plain(text: str) -> list[str]:
-    return re.findall(r"[a-z']+", text.lower())
+def plain_words(text: str) -> list[str]:
+    """Lower-case words without punctuation, to compare what was said whatever Whisper's style."""
+    return re.findall(r"[a-z0-9']+", text.lower())
 
 
 def repeats(segments: list[list[Word]], prompt: str) -> bool:
     """Whether the transcript holds :data:`COPIED_WORDS` words of ``prompt`` in a row."""
-    said = " " + " ".join(_plain("".join(w.text for seg in segments for w in seg))) + " "
-    p = _plain(prompt)
+    said = " " + " ".join(plain_words("".join(w.text for seg in segments for w in seg))) + " "
+    p = plain_words(prompt)
     return any(f" {' '.join(p[i:i + COPIED_WORDS])} " in said
                for i in range(max(len(p) - COPIED_WORDS + 1, 1)))
 
