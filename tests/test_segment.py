@@ -713,3 +713,34 @@ def test_one_or_two_word_questions_are_probes(segmenter):
     topics = segmenter.segment(turns).topics
     assert topics[4:6] == ["reasons", "reasons"]
     assert topics[10:12] == ["interaction", "interaction"]
+
+
+def test_guide_examples_are_the_deidentified_questions_of_coded_turns(curated):
+    """bench/guide_examples.py: the question sentences of interviewer turns that open a topic or
+    ask, names read as the segmenter reads their tags; probes, non-questions, sentences of under
+    five words and sentences coded with two topics left out."""
+    from bench.guide_examples import examples
+    from pipeline import config
+    from pipeline.deidentify import Deidentifier
+
+    turns = [
+        ("intro", "Hello. Is it still all right for me to record the call?"),
+        ("reasons", "Lovely. So what made you want to talk to a peer supporter at all?"),
+        ("reasons", "How did that make you feel?"),
+        ("reasons", "I see. And that was before the operation."),
+        ("reasons", "Whose idea was it?"),
+        ("provision", "Right. And where did you meet Dennis Whitlock, was it at your home?"),
+        ("interaction", "Did you talk about anything else with him at all?"),
+        ("impact", "Did you talk about anything else with him at all?"),
+    ]
+    script = {"turns": [t for topic, text in turns for t in (
+        {"speaker": "interviewer", "topic": topic, "text": text},
+        {"speaker": "respondent", "topic": topic, "text": "Yes, I think so."})]}
+    deid = Deidentifier(config.load().deidentify)
+    assert examples([script], deid, curated) == {
+        "intro": ["Is it still all right for me to record the call?"],
+        "reasons": ["So what made you want to talk to a peer supporter at all?"],
+        "provision": ["And where did you meet them, was it at your home?"],
+        "interaction": [],
+        "impact": [],
+    }
