@@ -3,10 +3,10 @@
 
 The development interviews in ``bench/heldout*/`` are coded turn by turn. Their interviewer
 questions are real paraphrases of the guide's topics, many more than the guide's hand-written
-examples; the segmenter compares questions with both. Their respondent turns are what answers
-to each topic sound like; the segmenter compares an interview's answers with them. Each question is de-identified first (the
-segmenter only ever sees de-identified text) and written the way the segmenter reads tags
-("How did you get on with [PERSON_2]?" as "How did you get on with them?").
+examples; the segmenter compares questions with both. Their respondent turns are what answers on
+each topic sound like; the segmenter compares an interview's answers with them. Each text is
+de-identified first (the segmenter only ever sees de-identified text) and written the way the
+segmenter reads tags ("How did you get on with [PERSON_2]?" as "How did you get on with them?").
 
 Run after scoring a held-out set, naming the last interview already scored (never an unscored
 set: that would train on the test)::

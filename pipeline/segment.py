@@ -679,7 +679,7 @@ class Segmenter:
 
     def _topic_scores(self, sims: np.ndarray, topic_of: np.ndarray | None = None,
                       topk: int = TOPK) -> np.ndarray:
-        """(texts, guide questions) similarities -> (texts, topics): each topic's best topk, mean."""
+        """(texts, examples) similarities -> (texts, topics): mean of each topic's best topk."""
         topic_of = self._topic_of if topic_of is None else topic_of
         out = np.full((len(sims), len(self.ids)), -1.0)
         for k in range(len(self.ids)):
@@ -764,8 +764,8 @@ def _posteriors(start, T, em, end) -> np.ndarray:
 
 _MODEL = None
 
-# The default guide's coded examples, embedded by bench/guide_examples.py: embedding them here
-# would take longer than segmenting a whole interview set.
+# The default guide's coded examples and answers, embedded by bench/guide_examples.py: embedding
+# them here would take longer than segmenting a whole interview set.
 STORED_VECTORS = Path(__file__).resolve().parent / "defaults" / "coded_examples.npz"
 
 

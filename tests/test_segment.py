@@ -662,6 +662,28 @@ def test_a_probe_that_points_back_stays_a_probe_whatever_follows(segmenter, cura
         curated._probe_heads = heads
 
 
+def test_the_answer_to_a_probe_does_not_move_the_topic(segmenter):
+    """"And how did that make you feel?" continues the topic; its answer (blaming oneself for a
+    failed transplant) sounds like the reasons for peer support, and would take the turn there if
+    the answer to a probe counted as evidence."""
+    turns = conv(
+        ("interviewer", "Hello, is that Kwame? It's the researcher. Still happy to go ahead?"),
+        ("respondent", "Yeah, no problem."),
+        ("interviewer", "And how was the support set up?"),
+        ("respondent", "By phone, I live out of town, so he rang me on a Sunday evening."),
+        ("interviewer", "What did you talk about?"),
+        ("respondent", "The failed transplant a lot. He'd had one fail as well, and how you deal "
+                       "with that."),
+        ("interviewer", "And how did that make you feel?"),
+        ("respondent", "Less alone. Like it wasn't something I'd done wrong. Because you do blame "
+                       "yourself, you think, did I not take the tablets properly. And he said no, "
+                       "sometimes it just happens."),
+        ("interviewer", "And what did you think of him?"),
+        ("respondent", "Very calm. Not a nurse, not a doctor, just someone who gets it."),
+    )
+    assert segmenter.segment(turns).topics[4:10] == ["interaction"] * 4 + ["perceptions"] * 2
+
+
 def test_redaction_tags_are_embedded_as_plain_words():
     """The analyst text carries tags; the embedding model is shown pronouns instead."""
     import zlib
