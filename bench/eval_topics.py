@@ -5,19 +5,19 @@ respondent speech time gets the right topic on stereo recordings and at least 85
 segmentation costs under 5% of transcription time.
 
 The interviews are fictional scripts (every turn labelled with its speaker and topic):
-bench/heldout26/ (H101-H104) by default, the held-out set, not yet scored (written by an author who
-had read neither the segmenter nor the guide); ``--set heldout25`` (H97-H100), ``heldout24``
-(H93-H96), ``heldout23`` (H89-H92), ``heldout22`` (H85-H88), ``heldout21`` (H81-H84), ``heldout20``
-(H77-H80), ``heldout19`` (H73-H76), ``heldout18`` (H69-H72), ``heldout17`` (H65-H68), ``heldout16``
-(H61-H64), ``heldout15`` (H57-H60), ``heldout14`` (H53-H56), ``heldout13`` (H49-H52), ``heldout12``
-(H45-H48), ``heldout11`` (H41-H44), ``heldout10`` (H37-H40), ``heldout9`` (H33-H36), ``heldout8``
-(H29-H32), ``heldout7`` (H25-H28), ``heldout6`` (H21-H24), ``heldout5`` (H17-H20), ``heldout4``
-(H13-H16), ``heldout3`` (H09-H12) or ``heldout2`` (H05-H08), each held out until their errors were
-looked at, or ``--set heldout`` (H01-H04, the first development set). Each is synthesized
-(tools/make_samples.py) into an 8 kHz mu-law telephone wav, stereo (interviewer left, respondent
-right) and mono (both mixed). All recordings go into one fresh workspace, as a study's would, and
-are processed by `interviews run`; topics are read from the analyst export (`interviews export
---format json`, without --identifiable) and timings from the `provenance` table of store.db.
+bench/heldout27/ (H105-H108) by default, the held-out set, not yet scored (written by an author who
+had read neither the segmenter nor the guide); ``--set heldout26`` (H101-H104), ``heldout25``
+(H97-H100), ``heldout24`` (H93-H96), ``heldout23`` (H89-H92), ``heldout22`` (H85-H88), ``heldout21``
+(H81-H84), ``heldout20`` (H77-H80), ``heldout19`` (H73-H76), ``heldout18`` (H69-H72), ``heldout17``
+(H65-H68), ``heldout16`` (H61-H64), ``heldout15`` (H57-H60), ``heldout14`` (H53-H56), ``heldout13``
+(H49-H52), ``heldout12`` (H45-H48), ``heldout11`` (H41-H44), ``heldout10`` (H37-H40), ``heldout9``
+(H33-H36), ``heldout8`` (H29-H32), ``heldout7`` (H25-H28), ``heldout6`` (H21-H24), ``heldout5``
+(H17-H20), ``heldout4`` (H13-H16), ``heldout3`` (H09-H12) or ``heldout2`` (H05-H08), each held out
+until their errors were looked at, or ``--set heldout`` (H01-H04, the first development set). Each
+is synthesized (tools/make_samples.py) into an 8 kHz mu-law telephone wav, stereo (interviewer left,
+respondent right) and mono (both mixed). All recordings go into one fresh workspace, as a study's
+would, and are processed by `interviews run`; topics are read from the analyst export (`interviews
+export --format json`, without --identifiable) and timings from the `provenance` table of store.db.
 
 Accuracy is time-weighted on a 10 ms grid over respondent speech: the stretches of each
 respondent turn where the synthesized clip has sound (pauses between its sentences left out; see
@@ -40,7 +40,7 @@ Each script speaks with its own two espeak-ng voices, which recognition finds ha
 with base); ``--sample-voices`` uses the voice ../shared/samples were made with instead (Festival's
 cmu_us_slt_arctic_hts, the respondent's pitched down), as interviews "of the same kind".
 
-Usage: .venv/bin/python bench/eval_topics.py [--set heldout26|heldout25|...|heldout]
+Usage: .venv/bin/python bench/eval_topics.py [--set heldout27|heldout26|...|heldout]
                                              [--sample-voices]
                                              [--model base|tiny.en] [--keep DIR] [--json FILE]
                                              [--only H05 ...] [--rescore DIR]
@@ -245,9 +245,9 @@ def main() -> None:
                         "say; nothing is transcribed again) and the analyst export is redone")
     sets = sorted((p.name for p in HELDOUT.parent.glob("heldout*") if p.is_dir()),
                   key=lambda name: int(name[7:] or 1))
-    parser.add_argument("--set", default="heldout26", choices=sets,
-                        help="heldout26 (H101-H104), the held-out set, not yet scored, by "
-                        "default; heldout25 (H97-H100) to heldout2 (H05-H08), each held out until "
+    parser.add_argument("--set", default="heldout27", choices=sets,
+                        help="heldout27 (H105-H108), the held-out set, not yet scored, by "
+                        "default; heldout26 (H101-H104) to heldout2 (H05-H08), each held out until "
                         "their errors were looked at; or heldout (H01-H04, the first development "
                         "set)")
     parser.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE",
