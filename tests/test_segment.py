@@ -635,11 +635,10 @@ def test_answers_are_the_respondents_longer_turns(monkeypatch):
     assert seen[0] == "Mm, I see, that must have been hard." and len(seen) == 3
 
 
-def test_a_probe_that_points_back_stays_a_probe_whatever_follows(segmenter, curated):
-    """"How did that make you feel, hearing...?" opens with one of the guide's probes: it
-    continues the topic, though what follows it and the answer sound like another. (Switched
-    off on the guide without coded examples and answers: with them the turn is settled anyway.)"""
-    turns = conv(
+def _probed_call(probe: str, answer: str) -> list[tuple[str, float, float, str]]:
+    """A short call whose interaction question is followed by ``probe`` and its ``answer``
+    (utterances 4-7 interaction), then a perceptions question (8-9)."""
+    return conv(
         ("interviewer", "Hello, is that Kwame? It's the researcher. Still happy to go ahead?"),
         ("respondent", "Yeah, no problem."),
         ("interviewer", "And how was the support set up?"),
@@ -647,12 +646,20 @@ def test_a_probe_that_points_back_stays_a_probe_whatever_follows(segmenter, cura
         ("interviewer", "What did you talk about?"),
         ("respondent", "The failed transplant a lot. He'd had one fail as well, and how you deal "
                        "with that."),
-        ("interviewer", "How did that make you feel, hearing he'd been through the same?"),
-        ("respondent", "Less alone. Like it wasn't something I'd done wrong, because you do blame "
-                       "yourself."),
+        ("interviewer", probe),
+        ("respondent", answer),
         ("interviewer", "And what did you think of him?"),
         ("respondent", "Very calm. Not a nurse, not a doctor, just someone who gets it."),
     )
+
+
+def test_a_probe_that_points_back_stays_a_probe_whatever_follows(segmenter, curated):
+    """"How did that make you feel, hearing...?" opens with one of the guide's probes: it
+    continues the topic, though what follows it and the answer sound like another. (Switched
+    off on the guide without coded examples and answers: with them the turn is settled anyway.)"""
+    turns = _probed_call("How did that make you feel, hearing he'd been through the same?",
+                         "Less alone. Like it wasn't something I'd done wrong, because you do "
+                         "blame yourself.")
     for seg in (segmenter, curated):
         assert seg.segment(turns).topics[4:10] == ["interaction"] * 4 + ["perceptions"] * 2
     heads, curated._probe_heads = curated._probe_heads, []
@@ -666,21 +673,10 @@ def test_the_answer_to_a_probe_does_not_move_the_topic(segmenter):
     """"And how did that make you feel?" continues the topic; its answer (blaming oneself for a
     failed transplant) sounds like the reasons for peer support, and would take the turn there if
     the answer to a probe counted as evidence."""
-    turns = conv(
-        ("interviewer", "Hello, is that Kwame? It's the researcher. Still happy to go ahead?"),
-        ("respondent", "Yeah, no problem."),
-        ("interviewer", "And how was the support set up?"),
-        ("respondent", "By phone, I live out of town, so he rang me on a Sunday evening."),
-        ("interviewer", "What did you talk about?"),
-        ("respondent", "The failed transplant a lot. He'd had one fail as well, and how you deal "
-                       "with that."),
-        ("interviewer", "And how did that make you feel?"),
-        ("respondent", "Less alone. Like it wasn't something I'd done wrong. Because you do blame "
-                       "yourself, you think, did I not take the tablets properly. And he said no, "
-                       "sometimes it just happens."),
-        ("interviewer", "And what did you think of him?"),
-        ("respondent", "Very calm. Not a nurse, not a doctor, just someone who gets it."),
-    )
+    turns = _probed_call("And how did that make you feel?",
+                         "Less alone. Like it wasn't something I'd done wrong. Because you do "
+                         "blame yourself, you think, did I not take the tablets properly. And he "
+                         "said no, sometimes it just happens.")
     assert segmenter.segment(turns).topics[4:10] == ["interaction"] * 4 + ["perceptions"] * 2
 
 
